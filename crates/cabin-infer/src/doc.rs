@@ -1,0 +1,453 @@
+//! The `cabin.cuts/1` JSON document: what `cabin train` writes and every other command reads.
+//!
+//! The document carries the learned cuts in physical units (`working_points[].cuts`), the
+//! scaler the trainer used, the hard-cut efficiencies on the training and test splits, the
+//! training configuration and history, the inputs' checksums and, once quantised, the
+//! fixed-point table. [`CutsFile::table`] and [`CutsFile::fixed_table`] turn it into the
+//! evaluation types of this crate, so every tool applies the same cuts the same way.
+//!
+//! Fields this crate does not interpret (evaluation results, baselines) are kept in `extra`
+//! maps and written back unchanged.
+
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::fmt;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::cut::{CutTable, Op, Slot, TableError};
+use crate::fixed::{FixedCut, FixedTable, Format, FormatError, Rounding};
+
+/// The schema tag of this document version.
+pub const SCHEMA: &str = "cabin.cuts/1";
+
+/// A whole cut file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CutsFile {
+    /// Always [`SCHEMA`].
+    pub schema: String,
+    /// What wrote the file, e.g. `cabin 0.1.0`.
+    #[serde(default)]
+    pub generator: String,
+    /// The features, in input order: the order of values in an event.
+    pub features: Vec<Feature>,
+    /// One per target efficiency, sorted by target.
+    pub working_points: Vec<WorkingPoint>,
+    /// Every hyperparameter and the seed, as the trainer wrote them.
+    #[serde(default)]
+    pub config: Map<String, Value>,
+    /// The files the cuts were learned from.
+    #[serde(default)]
+    pub inputs: Vec<Input>,
+    /// Loss components per epoch.
+    #[serde(default)]
+    pub history: Vec<Epoch>,
+    /// The fixed-point table, once `cabin quantize` has run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantization: Option<Quantization>,
+    /// Anything else (evaluation results, baselines), kept as read.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// One input feature.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Feature {
+    /// Column or branch name.
+    pub name: String,
+    /// The direction of its cut: `>` keeps events above the threshold, `<` below.
+    pub direction: Op,
+    /// Mean of the training split (the standardisation offset).
+    pub mean: f64,
+    /// Standard deviation of the training split (the standardisation scale).
+    pub scale: f64,
+}
+
+/// One cut in physical units.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Cut {
+    /// Feature name, one of [`CutsFile::features`].
+    pub feature: String,
+    /// Comparison.
+    pub op: Op,
+    /// Threshold in the feature's physical units.
+    pub value: f64,
+}
+
+/// Hard-cut efficiencies of one working point on one split, weighted.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Efficiency {
+    /// Weighted fraction of signal passing.
+    pub eff_sig: f64,
+    /// Weighted fraction of background passing.
+    pub eff_bkg: f64,
+    /// Other figures (event counts, soft efficiencies, ...), kept as read.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// One working point: a target signal efficiency and its cuts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WorkingPoint {
+    /// The target signal efficiency it was trained for.
+    pub target: f64,
+    /// Its cuts; every working point has the same (feature, op) sequence.
+    pub cuts: Vec<Cut>,
+    /// Efficiencies on the training split.
+    pub train: Efficiency,
+    /// Efficiencies on the test split.
+    pub test: Efficiency,
+    /// Other figures, kept as read.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// One input file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Input {
+    /// `signal`, `background`, or `data` (one file with a label column).
+    pub role: String,
+    /// Path as given on the command line.
+    pub path: String,
+    /// TTree name for ROOT files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tree: Option<String>,
+    /// Entries read.
+    pub entries: u64,
+    /// SHA-256 of the file, lowercase hex.
+    pub sha256: String,
+}
+
+/// The loss and its components at one epoch, summed over working points.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Losses {
+    /// Total loss.
+    pub total: f64,
+    /// `alpha * (target - eff_sig)^2`.
+    pub effic: f64,
+    /// `beta * eff_bkg`.
+    pub backg: f64,
+    /// `gamma / m * sum b^2`.
+    pub cutsz: f64,
+    /// `eps * smoothness`.
+    pub smooth: f64,
+    /// `delta * BCE`.
+    pub bce: f64,
+}
+
+/// One epoch of training history.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Epoch {
+    /// Epoch number, from 0.
+    pub epoch: u32,
+    /// Losses on the training split.
+    pub train: Losses,
+    /// Losses on the test split, when computed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test: Option<Losses>,
+}
+
+/// The fixed-point form of the table.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Quantization {
+    /// How inputs are mapped onto the grid.
+    pub rounding: Rounding,
+    /// One format per feature, in feature order.
+    pub formats: Vec<FeatureFormat>,
+    /// Per working point (same order as `working_points`), one cut per slot.
+    pub working_points: Vec<Vec<QuantCut>>,
+    /// Other figures (efficiency change from quantisation, saturation), kept as read.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// A feature's fixed-point format.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FeatureFormat {
+    /// Feature name.
+    pub feature: String,
+    /// The format.
+    #[serde(flatten)]
+    pub format: Format,
+}
+
+/// One quantised cut.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QuantCut {
+    /// Feature name.
+    pub feature: String,
+    /// The comparison and the raw threshold or constant answer.
+    #[serde(flatten)]
+    pub cut: FixedCut,
+    /// The exact grid value of the raw threshold (absent for constant cuts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
+}
+
+/// Why a document could not be used.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DocError {
+    /// Not JSON, or not the shape of a cut file.
+    Json(String),
+    /// The schema tag is not [`SCHEMA`].
+    Schema {
+        /// The tag found.
+        found: String,
+    },
+    /// A cut names a feature the file does not list.
+    UnknownFeature {
+        /// Working point index.
+        point: usize,
+        /// Feature name.
+        feature: String,
+    },
+    /// Working points differ in which (feature, op) cuts they have.
+    SlotMismatch {
+        /// Working point index.
+        point: usize,
+        /// What differs.
+        detail: String,
+    },
+    /// A feature listed twice.
+    DuplicateFeature {
+        /// Feature name.
+        feature: String,
+    },
+    /// The file has no `quantization` section.
+    NotQuantized,
+    /// A format is out of range.
+    Format {
+        /// Feature name.
+        feature: String,
+        /// What is wrong.
+        error: FormatError,
+    },
+    /// The table's shape is not valid.
+    Table(TableError),
+}
+
+impl fmt::Display for DocError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DocError::Json(e) => write!(f, "not a cabin cut file: {e}"),
+            DocError::Schema { found } => {
+                write!(f, "cut file schema is '{found}', expected '{SCHEMA}'")
+            }
+            DocError::UnknownFeature { point, feature } => write!(
+                f,
+                "working point {point} cuts on feature '{feature}', which the file does not list"
+            ),
+            DocError::SlotMismatch { point, detail } => {
+                write!(f, "working point {point} has different cuts from working point 0: {detail}")
+            }
+            DocError::DuplicateFeature { feature } => {
+                write!(f, "feature '{feature}' is listed twice")
+            }
+            DocError::NotQuantized => {
+                write!(f, "cut file has no fixed-point table; run `cabin quantize` first")
+            }
+            DocError::Format { feature, error } => write!(f, "feature '{feature}': {error}"),
+            DocError::Table(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl From<TableError> for DocError {
+    fn from(e: TableError) -> Self {
+        DocError::Table(e)
+    }
+}
+
+/// A float table with owned storage; [`OwnedTable::view`] gives the evaluation type.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OwnedTable {
+    /// Feature names, in input order.
+    pub names: Vec<String>,
+    /// Target efficiency per working point.
+    pub targets: Vec<f64>,
+    /// The cut slots.
+    pub slots: Vec<Slot>,
+    /// Row-major thresholds, `points * slots`.
+    pub thresholds: Vec<f64>,
+}
+
+impl OwnedTable {
+    /// The borrowed evaluation view.
+    pub fn view(&self) -> Result<CutTable<'_>, TableError> {
+        CutTable::new(self.names.len(), &self.slots, &self.thresholds)
+    }
+}
+
+/// A fixed-point table with owned storage; [`OwnedFixedTable::view`] gives the evaluation type.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OwnedFixedTable {
+    /// Feature names, in input order.
+    pub names: Vec<String>,
+    /// Target efficiency per working point.
+    pub targets: Vec<f64>,
+    /// How float inputs are quantised.
+    pub rounding: Rounding,
+    /// One format per input.
+    pub formats: Vec<Format>,
+    /// The cut slots.
+    pub slots: Vec<Slot>,
+    /// Row-major cuts, `points * slots`.
+    pub cuts: Vec<FixedCut>,
+}
+
+impl OwnedFixedTable {
+    /// The borrowed evaluation view.
+    pub fn view(&self) -> Result<FixedTable<'_>, TableError> {
+        FixedTable::new(&self.formats, &self.slots, &self.cuts)
+    }
+}
+
+impl CutsFile {
+    /// Parses and checks the schema tag.
+    pub fn from_json(text: &str) -> Result<CutsFile, DocError> {
+        let file: CutsFile =
+            serde_json::from_str(text).map_err(|e| DocError::Json(e.to_string()))?;
+        if file.schema != SCHEMA {
+            return Err(DocError::Schema { found: file.schema });
+        }
+        Ok(file)
+    }
+
+    /// Pretty JSON with a trailing newline.
+    pub fn to_json(&self) -> String {
+        // Serialising these types cannot fail: every map key is a string.
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+
+    /// Index of a feature by name.
+    pub fn feature_index(&self, name: &str) -> Option<usize> {
+        self.features.iter().position(|f| f.name == name)
+    }
+
+    /// The slots, taken from working point 0 and checked against every other working point.
+    pub fn slots(&self) -> Result<Vec<Slot>, DocError> {
+        for (i, f) in self.features.iter().enumerate() {
+            if self.features[..i].iter().any(|g| g.name == f.name) {
+                return Err(DocError::DuplicateFeature { feature: f.name.clone() });
+            }
+        }
+        let Some(first) = self.working_points.first() else {
+            return Err(DocError::Table(TableError::NoPoints));
+        };
+        let slots = first
+            .cuts
+            .iter()
+            .map(|c| {
+                let input = self.feature_index(&c.feature).ok_or_else(|| {
+                    DocError::UnknownFeature { point: 0, feature: c.feature.clone() }
+                })?;
+                Ok(Slot { input: input as u16, op: c.op })
+            })
+            .collect::<Result<Vec<_>, DocError>>()?;
+        for (p, wp) in self.working_points.iter().enumerate().skip(1) {
+            if wp.cuts.len() != slots.len() {
+                return Err(DocError::SlotMismatch {
+                    point: p,
+                    detail: format!("{} cuts instead of {}", wp.cuts.len(), slots.len()),
+                });
+            }
+            for (c, s) in wp.cuts.iter().zip(&slots) {
+                let want = &self.features[s.input as usize].name;
+                if &c.feature != want || c.op != s.op {
+                    return Err(DocError::SlotMismatch {
+                        point: p,
+                        detail: format!("'{} {}' where '{} {}' was expected", c.feature, c.op, want, s.op),
+                    });
+                }
+            }
+        }
+        Ok(slots)
+    }
+
+    /// The float table in physical units.
+    pub fn table(&self) -> Result<OwnedTable, DocError> {
+        let slots = self.slots()?;
+        let thresholds =
+            self.working_points.iter().flat_map(|wp| wp.cuts.iter().map(|c| c.value)).collect();
+        let table = OwnedTable {
+            names: self.features.iter().map(|f| f.name.clone()).collect(),
+            targets: self.working_points.iter().map(|wp| wp.target).collect(),
+            slots,
+            thresholds,
+        };
+        table.view()?;
+        Ok(table)
+    }
+
+    /// The fixed-point table from the `quantization` section.
+    pub fn fixed_table(&self) -> Result<OwnedFixedTable, DocError> {
+        let q = self.quantization.as_ref().ok_or(DocError::NotQuantized)?;
+        let slots = self.slots()?;
+        if q.formats.len() != self.features.len() {
+            return Err(DocError::Table(TableError::FormatCount {
+                inputs: self.features.len(),
+                formats: q.formats.len(),
+            }));
+        }
+        let mut formats = Vec::with_capacity(q.formats.len());
+        for (f, ff) in self.features.iter().zip(&q.formats) {
+            if ff.feature != f.name {
+                return Err(DocError::SlotMismatch {
+                    point: 0,
+                    detail: format!("format for '{}' where '{}' was expected", ff.feature, f.name),
+                });
+            }
+            let fmt = ff
+                .format
+                .validate()
+                .map_err(|error| DocError::Format { feature: f.name.clone(), error })?;
+            formats.push(fmt);
+        }
+        if q.working_points.len() != self.working_points.len() {
+            return Err(DocError::SlotMismatch {
+                point: q.working_points.len().min(self.working_points.len()),
+                detail: format!(
+                    "{} quantised working points for {} float ones",
+                    q.working_points.len(),
+                    self.working_points.len()
+                ),
+            });
+        }
+        let mut cuts = Vec::with_capacity(slots.len() * q.working_points.len());
+        for (p, qp) in q.working_points.iter().enumerate() {
+            if qp.len() != slots.len() {
+                return Err(DocError::SlotMismatch {
+                    point: p,
+                    detail: format!("{} quantised cuts instead of {}", qp.len(), slots.len()),
+                });
+            }
+            for (c, s) in qp.iter().zip(&slots) {
+                let want = &self.features[s.input as usize].name;
+                if &c.feature != want || c.cut.op != s.op {
+                    return Err(DocError::SlotMismatch {
+                        point: p,
+                        detail: format!(
+                            "quantised '{} {}' where '{} {}' was expected",
+                            c.feature, c.cut.op, want, s.op
+                        ),
+                    });
+                }
+                cuts.push(c.cut);
+            }
+        }
+        let table = OwnedFixedTable {
+            names: self.features.iter().map(|f| f.name.clone()).collect(),
+            targets: self.working_points.iter().map(|wp| wp.target).collect(),
+            rounding: q.rounding,
+            formats,
+            slots,
+            cuts,
+        };
+        table.view()?;
+        Ok(table)
+    }
+}

@@ -1,0 +1,2 @@
+//! Learn rectangular selection cuts with the CABIN method ("Cuts As Biases In Networks").
+#![deny(missing_docs)]
