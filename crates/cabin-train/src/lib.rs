@@ -1,2 +1,6 @@
 //! Learn rectangular selection cuts with the CABIN method ("Cuts As Biases In Networks").
 #![deny(missing_docs)]
+
+pub mod eval;
+pub mod hard;
+pub mod baselines;
