@@ -169,7 +169,7 @@ pub(crate) fn check_shape(
     if slots.is_empty() {
         return Err(TableError::NoSlots);
     }
-    if cells % slots.len() != 0 {
+    if !cells.is_multiple_of(slots.len()) {
         return Err(TableError::ThresholdCount { slots: slots.len(), thresholds: cells });
     }
     let points = cells / slots.len();
@@ -199,7 +199,11 @@ pub struct CutTable<'a> {
 
 impl<'a> CutTable<'a> {
     /// Checks the shape and builds the view. `inputs` is the number of values per event.
-    pub fn new(inputs: usize, slots: &'a [Slot], thresholds: &'a [f64]) -> Result<Self, TableError> {
+    pub fn new(
+        inputs: usize,
+        slots: &'a [Slot],
+        thresholds: &'a [f64],
+    ) -> Result<Self, TableError> {
         let points = check_shape(inputs, slots, thresholds.len())?;
         Ok(CutTable { inputs, slots, thresholds, points })
     }
@@ -242,7 +246,8 @@ impl<'a> CutTable<'a> {
         let mut mask = 0u64;
         for p in 0..self.points {
             let ts = &self.thresholds[p * self.slots.len()..(p + 1) * self.slots.len()];
-            let pass = self.slots.iter().zip(ts).all(|(s, &t)| s.op.passes(event[s.input as usize], t));
+            let pass =
+                self.slots.iter().zip(ts).all(|(s, &t)| s.op.passes(event[s.input as usize], t));
             mask |= (pass as u64) << p;
         }
         Ok(mask)
@@ -260,7 +265,7 @@ impl<'a> CutTable<'a> {
 
 /// Checks a row-major event slice against the output; returns the number of events.
 pub(crate) fn check_events(values: usize, inputs: usize, out: usize) -> Result<usize, TableError> {
-    if inputs == 0 || values % inputs != 0 {
+    if inputs == 0 || !values.is_multiple_of(inputs) {
         return Err(TableError::InputLength { expected: inputs, got: values });
     }
     let events = values / inputs;
@@ -287,7 +292,7 @@ mod tests {
             assert!(!op.passes(0.0, f64::NAN));
             assert_eq!(Op::from_symbol(op.symbol()), Some(op));
         }
-        assert!(Op::Gt.passes(f64::NEG_INFINITY, f64::NEG_INFINITY) == false);
+        assert!(!Op::Gt.passes(f64::NEG_INFINITY, f64::NEG_INFINITY));
         assert!(Op::Gt.passes(-1e300, f64::NEG_INFINITY));
     }
 
@@ -311,13 +316,22 @@ mod tests {
     fn bad_shapes_are_errors_not_panics() {
         assert_eq!(CutTable::new(2, &[], &[]).unwrap_err(), TableError::NoSlots);
         assert!(matches!(CutTable::new(2, &SLOTS, &[1.0]), Err(TableError::ThresholdCount { .. })));
-        assert!(matches!(CutTable::new(1, &SLOTS, &[1.0, 2.0]), Err(TableError::InputOutOfRange { .. })));
+        assert!(matches!(
+            CutTable::new(1, &SLOTS, &[1.0, 2.0]),
+            Err(TableError::InputOutOfRange { .. })
+        ));
         let th = [0.0; 130];
         assert!(matches!(CutTable::new(2, &SLOTS, &th), Err(TableError::TooManyPoints { .. })));
         let t = CutTable::new(2, &SLOTS, &[1.0, 2.0]).unwrap();
         assert!(matches!(t.mask(&[1.0]), Err(TableError::InputLength { .. })));
         let mut out = [0u64; 1];
-        assert!(matches!(t.mask_slice(&[1.0, 2.0, 3.0], &mut out), Err(TableError::InputLength { .. })));
-        assert!(matches!(t.mask_slice(&[1.0, 2.0, 3.0, 4.0], &mut out), Err(TableError::OutputLength { .. })));
+        assert!(matches!(
+            t.mask_slice(&[1.0, 2.0, 3.0], &mut out),
+            Err(TableError::InputLength { .. })
+        ));
+        assert!(matches!(
+            t.mask_slice(&[1.0, 2.0, 3.0, 4.0], &mut out),
+            Err(TableError::OutputLength { .. })
+        ));
     }
 }

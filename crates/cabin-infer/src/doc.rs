@@ -360,7 +360,10 @@ impl CutsFile {
                 if &c.feature != want || c.op != s.op {
                     return Err(DocError::SlotMismatch {
                         point: p,
-                        detail: format!("'{} {}' where '{} {}' was expected", c.feature, c.op, want, s.op),
+                        detail: format!(
+                            "'{} {}' where '{} {}' was expected",
+                            c.feature, c.op, want, s.op
+                        ),
                     });
                 }
             }

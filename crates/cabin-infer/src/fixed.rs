@@ -8,8 +8,16 @@
 //! - [`Rounding::Round`] (`AP_RND`): `X = floor(x * 2^F + 1/2)`, halves toward plus infinity;
 //! - then always saturate (`AP_SAT`) to the format's range; values never wrap.
 //!
-//! A NaN input quantises to 0 (hardware never sees NaN; the float path of [`CutTable`] is where
-//! NaN fails every cut).
+//! These match Vitis HLS (UG1399, and the open-source `ap_fixed_base.h` constructor from
+//! `double`): the value is first rounded onto the grid, then checked for overflow, so an input
+//! half an LSB or less below `max + 1 LSB` rounds up under `AP_RND` and then saturates to the
+//! maximum, as here; infinities saturate to the end of their sign; a negative input too small to
+//! scale is `-1 LSB` under `AP_TRN` and 0 under `AP_RND`, as here.
+//!
+//! One deliberate difference: a NaN input quantises to 0 here, whereas HLS does not support NaN
+//! (the Vitis headers warn and then treat it as a huge number that saturates by its sign bit;
+//! older Vivado simulation headers abort). Hardware never sees NaN and test vectors must not
+//! contain it; the float path of [`CutTable`] is where NaN fails every cut.
 //!
 //! Thresholds are quantised ([`FixedCut::new`]) so that the integer comparison on the raw input
 //! equals the float cut applied to the quantised input, exactly, for every representable input:
@@ -190,6 +198,25 @@ impl Format {
         (r as i64).clamp(lo, hi)
     }
 
+    /// Whether quantising `x` with `rounding` hits the format's range limit, that is the rounded
+    /// grid value lies outside `[min_raw, max_raw]` and saturation changed it. NaN does not
+    /// saturate (it quantises to 0).
+    pub fn saturates(self, x: f64, rounding: Rounding) -> bool {
+        if x.is_nan() {
+            return false;
+        }
+        let (lo, hi) = (self.min_raw(), self.max_raw());
+        let scaled = self.scaled(x);
+        if scaled >= hi as f64 + 1.0 || scaled <= lo as f64 - 1.0 {
+            return true;
+        }
+        let r = match rounding {
+            Rounding::Truncate => libm::floor(scaled),
+            Rounding::Round => libm::floor(scaled + 0.5),
+        };
+        r < lo as f64 || r > hi as f64
+    }
+
     /// `x * 2^F` with its floor preserved when the product underflows to zero.
     fn scaled(self, x: f64) -> f64 {
         let s = libm::ldexp(x, self.frac as i32);
@@ -217,6 +244,58 @@ impl Format {
             }
         };
         (clamp(libm::floor(s)), clamp(libm::ceil(s)))
+    }
+}
+
+/// Formats print as `u16.4` (unsigned, 16 bits, 4 fractional) or `s16.-2` (signed, 16 bits,
+/// a grid step of 4); [`Format::from_str`](core::str::FromStr) reads the same syntax back.
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.signed { 's' } else { 'u' };
+        write!(f, "{sign}{}.{}", self.width, self.frac)
+    }
+}
+
+/// Why a format string such as `u16.4` was rejected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ParseFormatError {
+    /// Not of the form `s<W>.<F>` or `u<W>.<F>`.
+    Syntax,
+    /// Well formed, but the width or fractional bits are out of range.
+    Range(FormatError),
+}
+
+impl fmt::Display for ParseFormatError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ParseFormatError::Syntax => f.write_str(
+                "expected a fixed-point format 's<W>.<F>' or 'u<W>.<F>', e.g. 'u16.4' or 's12.-2'",
+            ),
+            ParseFormatError::Range(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl core::str::FromStr for Format {
+    type Err = ParseFormatError;
+
+    /// Parses `s<W>.<F>` (signed) or `u<W>.<F>` (unsigned); `F` may be negative.
+    fn from_str(s: &str) -> Result<Format, ParseFormatError> {
+        let signed = match s.as_bytes().first() {
+            Some(b's') => true,
+            Some(b'u') => false,
+            _ => return Err(ParseFormatError::Syntax),
+        };
+        let (w, f) = s[1..].split_once('.').ok_or(ParseFormatError::Syntax)?;
+        let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+        let f_digits = f.strip_prefix('-').unwrap_or(f);
+        if !digits(w) || !digits(f_digits) {
+            return Err(ParseFormatError::Syntax);
+        }
+        // Too many digits for the field is a range error, not a syntax error.
+        let width = w.parse::<u8>().unwrap_or(u8::MAX);
+        let frac = f.parse::<i8>().unwrap_or(if f.starts_with('-') { i8::MIN } else { i8::MAX });
+        Format::new(signed, width, frac).map_err(ParseFormatError::Range)
     }
 }
 
@@ -351,7 +430,8 @@ impl<'a> FixedTable<'a> {
         let mut mask = 0u64;
         for p in 0..self.points {
             let cuts = &self.cuts[p * s..(p + 1) * s];
-            let pass = self.slots.iter().zip(cuts).all(|(sl, c)| c.passes(event[sl.input as usize]));
+            let pass =
+                self.slots.iter().zip(cuts).all(|(sl, c)| c.passes(event[sl.input as usize]));
             mask |= (pass as u64) << p;
         }
         Ok(mask)
@@ -363,6 +443,43 @@ impl<'a> FixedTable<'a> {
         let n = check_events(events.len(), inputs, out.len())?;
         for (i, m) in out.iter_mut().enumerate().take(n) {
             *m = self.mask_raw(&events[i * inputs..(i + 1) * inputs])?;
+        }
+        Ok(())
+    }
+
+    /// The mask of working points a float event passes once each input is quantised with
+    /// `rounding` ([`Format::quantize`]): what the firmware computes from the same event.
+    ///
+    /// Equals [`FixedTable::mask_raw`] on the quantised event; no buffer is needed because each
+    /// slot quantises the input it reads.
+    pub fn mask_float(&self, event: &[f64], rounding: Rounding) -> Result<u64, TableError> {
+        if event.len() != self.formats.len() {
+            return Err(TableError::InputLength { expected: self.formats.len(), got: event.len() });
+        }
+        let s = self.slots.len();
+        let mut mask = 0u64;
+        for p in 0..self.points {
+            let cuts = &self.cuts[p * s..(p + 1) * s];
+            let pass = self.slots.iter().zip(cuts).all(|(sl, c)| {
+                let i = sl.input as usize;
+                c.passes(self.formats[i].quantize(event[i], rounding))
+            });
+            mask |= (pass as u64) << p;
+        }
+        Ok(mask)
+    }
+
+    /// Masks for a row-major slice of float events into `out` (see [`FixedTable::mask_float`]).
+    pub fn mask_float_slice(
+        &self,
+        events: &[f64],
+        rounding: Rounding,
+        out: &mut [u64],
+    ) -> Result<(), TableError> {
+        let inputs = self.formats.len();
+        let n = check_events(events.len(), inputs, out.len())?;
+        for (i, m) in out.iter_mut().enumerate().take(n) {
+            *m = self.mask_float(&events[i * inputs..(i + 1) * inputs], rounding)?;
         }
         Ok(())
     }

@@ -25,7 +25,11 @@ extern crate alloc;
 pub mod cut;
 #[cfg(feature = "doc")]
 pub mod doc;
+pub mod fast;
+pub mod fit;
 pub mod fixed;
 
 pub use cut::{CutTable, Op, Slot, TableError, MAX_POINTS};
-pub use fixed::{Decision, FixedCut, FixedTable, Format, FormatError, Rounding};
+pub use fast::{Evaluator, PrepareError};
+pub use fit::{fit_format, fit_format_signed, FitError};
+pub use fixed::{Decision, FixedCut, FixedTable, Format, FormatError, ParseFormatError, Rounding};
