@@ -4,3 +4,4 @@
 pub mod eval;
 pub mod hard;
 pub mod baselines;
+pub mod data;

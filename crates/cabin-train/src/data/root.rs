@@ -1,0 +1,226 @@
+//! ROOT input through the pure-Rust reader `oxyroot`: TTrees of flat numeric branches.
+//!
+//! Branches of type `f32`, `f64`, `i8`..`i64`, `u8`..`u64` and `bool` are read and widened to
+//! `f64` (exact except for 64-bit integers above 2^53). Other branches (vectors, strings,
+//! objects) are listed but never default features; asking for one is an error.
+//!
+//! oxyroot panics on some inputs it cannot decode (legacy compression such as `CS`, newer
+//! streamer versions, a key that is not a tree) instead of returning an error. A panic there is
+//! about the file, not a bug of ours, so every call into the reader runs under
+//! [`std::panic::catch_unwind`] and a panic becomes [`DataError::RootDecode`] naming the file and
+//! tree. While the reader runs, a panic hook installed once by this module keeps the panic
+//! message off stderr (it is kept for the error instead); panics anywhere else still reach the
+//! previous hook unchanged.
+
+use std::cell::{Cell, RefCell};
+use std::panic::{self, AssertUnwindSafe};
+use std::path::Path;
+use std::sync::Once;
+
+use oxyroot::{Named, ReaderTree, RootFile};
+
+use super::error::DataError;
+use super::source::choose_tree;
+use super::table::{Column, Table};
+
+thread_local! {
+    static QUIET: Cell<bool> = const { Cell::new(false) };
+    static CAUGHT: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+static HOOK: Once = Once::new();
+
+/// Runs `f`, turning a panic into `Err(message)` without printing it.
+fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    HOOK.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if QUIET.with(Cell::get) {
+                let place = info.location().map(|l| format!(" at {}:{}", l.file(), l.line()));
+                CAUGHT.with(|c| *c.borrow_mut() = place);
+            } else {
+                previous(info);
+            }
+        }));
+    });
+    QUIET.with(|q| q.set(true));
+    let result = panic::catch_unwind(AssertUnwindSafe(f));
+    QUIET.with(|q| q.set(false));
+    result.map_err(|payload| {
+        let msg = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown failure".to_string());
+        let place = CAUGHT.with(|c| c.borrow_mut().take()).unwrap_or_default();
+        format!("the ROOT reader failed ({msg}{place})")
+    })
+}
+
+/// The names of the TTrees of a ROOT file, in key order, each once.
+pub fn list_trees(path: &Path) -> Result<Vec<String>, DataError> {
+    let origin = path.display().to_string();
+    guarded(|| {
+        let file = open(path)?;
+        Ok(trees_of(&file))
+    })
+    .unwrap_or_else(|detail| Err(DataError::RootDecode { origin, detail }))
+}
+
+fn open(path: &Path) -> Result<RootFile, DataError> {
+    if !path.is_file() {
+        let source = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        return Err(DataError::Io { path: path.to_path_buf(), source });
+    }
+    RootFile::open(path)
+        .map_err(|e| DataError::RootOpen { path: path.to_path_buf(), detail: e.to_string() })
+}
+
+fn trees_of(file: &RootFile) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for key in file.keys() {
+        if key.class_name() == "TTree" && !out.iter().any(|n| n == key.name()) {
+            out.push(key.name().to_string());
+        }
+    }
+    out
+}
+
+/// Reads one tree. With `tree` unset the tree is chosen by [`choose_tree`] for `role`.
+/// `wanted` limits which branches are read (`None`: all). Returns the table and the tree name.
+pub(crate) fn read(
+    path: &Path,
+    tree: Option<&str>,
+    role: &'static str,
+    wanted: Option<&[&str]>,
+) -> Result<(Table, String), DataError> {
+    let mut origin = path.display().to_string();
+    let mut name = tree.map(str::to_string);
+    let result = guarded(|| -> Result<(Table, String), DataError> {
+        let mut file = open(path)?;
+        let trees = trees_of(&file);
+        if trees.is_empty() {
+            let have: Vec<String> =
+                file.keys().iter().map(|k| format!("{} ({})", k.name(), k.class_name())).collect();
+            return Err(DataError::NoTree { path: path.to_path_buf(), have: have.join(", ") });
+        }
+        let chosen = match tree {
+            Some(t) if trees.iter().any(|n| n == t) => t.to_string(),
+            Some(t) => {
+                return Err(DataError::TreeNotFound {
+                    path: path.to_path_buf(),
+                    tree: t.to_string(),
+                    have: trees.join(", "),
+                })
+            }
+            None => choose_tree(path, role, &trees)?,
+        };
+        name = Some(chosen.clone());
+        let origin = format!("{}:{chosen}", path.display());
+        let t = file
+            .get_tree(&chosen)
+            .map_err(|e| DataError::RootDecode { origin: origin.clone(), detail: e.to_string() })?;
+        let table = columns(&t, origin, wanted)?;
+        Ok((table, chosen))
+    });
+    if let Some(n) = &name {
+        origin = format!("{origin}:{n}");
+    }
+    result.unwrap_or_else(|detail| Err(DataError::RootDecode { origin, detail }))
+}
+
+fn columns(t: &ReaderTree, origin: String, wanted: Option<&[&str]>) -> Result<Table, DataError> {
+    let rows = usize::try_from(t.entries()).unwrap_or(0);
+    let mut names = Vec::new();
+    let mut columns = Vec::new();
+    for b in t.branches() {
+        let name = b.name().to_string();
+        let asked = wanted.is_none_or(|w| w.contains(&name.as_str()));
+        let ty = b.interpretation();
+        macro_rules! read_as {
+            ($t:ty) => {
+                Some(
+                    b.as_iter::<$t>()
+                        .map_err(|e| decode(&origin, &name, e))?
+                        .map(|v| v as f64)
+                        .collect(),
+                )
+            };
+        }
+        let values: Option<Vec<f64>> = if !asked || b.branches().next().is_some() {
+            None
+        } else {
+            match ty.as_str() {
+                "f64" => read_as!(f64),
+                "f32" => read_as!(f32),
+                "i64" => read_as!(i64),
+                "u64" => read_as!(u64),
+                "i32" => read_as!(i32),
+                "u32" => read_as!(u32),
+                "i16" => read_as!(i16),
+                "u16" => read_as!(u16),
+                "i8" => read_as!(i8),
+                "u8" => read_as!(u8),
+                "bool" => Some(
+                    b.as_iter::<bool>()
+                        .map_err(|e| decode(&origin, &name, e))?
+                        .map(f64::from)
+                        .collect(),
+                ),
+                _ => None,
+            }
+        };
+        let column = match values {
+            Some(v) if v.len() != rows => {
+                return Err(DataError::EntriesMismatch {
+                    column: name,
+                    origin,
+                    got: v.len(),
+                    expected: rows,
+                })
+            }
+            Some(values) => Column::Numeric { values, first_unparsed: None },
+            None if !asked => Column::Skipped,
+            None => Column::Unsupported(ty),
+        };
+        names.push(name);
+        columns.push(column);
+    }
+    log::debug!("read {rows} entries with {} branches from '{origin}'", names.len());
+    Ok(Table { origin, rows, names, columns, lines: Vec::new() })
+}
+
+fn decode(origin: &str, branch: &str, e: impl std::fmt::Display) -> DataError {
+    DataError::RootDecode { origin: origin.to_string(), detail: format!("branch '{branch}': {e}") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panics_become_errors_quietly() {
+        let r: Result<(), String> = guarded(|| panic!("boom {}", 7));
+        let e = r.unwrap_err();
+        assert!(e.contains("boom 7"), "{e}");
+        assert!(e.contains("root.rs"), "{e}");
+        assert_eq!(guarded(|| 3).unwrap(), 3);
+    }
+
+    #[test]
+    fn missing_file() {
+        let e = read(Path::new("no/such.root"), None, "data", None).unwrap_err().to_string();
+        assert!(e.starts_with("cannot read 'no/such.root'"), "{e}");
+    }
+
+    #[test]
+    fn not_a_root_file() {
+        let dir = std::env::temp_dir().join(format!("cabin-root-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("fake.root");
+        std::fs::write(&p, b"this is not a ROOT file at all, just some text").unwrap();
+        let e = read(&p, Some("t"), "data", None).unwrap_err().to_string();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(e.contains("fake.root"), "{e}");
+    }
+}
