@@ -95,7 +95,7 @@ pub struct SlotSmoothness {
 /// is not positive and finite, `relative_variation` is `None`.
 pub fn smoothness(table: &OwnedTable, scales: Option<&[f64]>) -> Vec<SlotSmoothness> {
     let s = table.slots.len();
-    let points = if s == 0 { 0 } else { table.thresholds.len() / s };
+    let points = table.thresholds.len().checked_div(s).unwrap_or(0);
     let mut order: Vec<usize> = (0..points.min(table.targets.len())).collect();
     order.sort_by(|&a, &b| table.targets[a].total_cmp(&table.targets[b]));
     table

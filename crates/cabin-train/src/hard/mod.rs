@@ -19,6 +19,14 @@
 //! [`OwnedTable`]: cabin_infer::doc::OwnedTable
 
 use cabin_infer::{CutTable, TableError};
+use serde::Serialize;
+
+mod recal;
+mod refine;
+mod work;
+
+pub use recal::{recalibrate, RecalOptions, RecalPoint, RecalReport};
+pub use refine::{refine, RefineOptions, RefinePoint, RefineReport, Start};
 
 /// A set of events in column storage, and which of them to use.
 ///
@@ -38,7 +46,7 @@ pub struct Events<'a> {
 }
 
 /// Hard-cut efficiencies of one working point.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Eff {
     /// Passing signal weight over total signal weight.
     pub eff_sig: f64,
