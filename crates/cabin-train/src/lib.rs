@@ -5,3 +5,6 @@ pub mod eval;
 pub mod hard;
 pub mod baselines;
 pub mod data;
+pub mod kernel;
+pub mod loss;
+pub mod op;
