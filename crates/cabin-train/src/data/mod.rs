@@ -12,8 +12,9 @@
 //! - the label column and the weight column;
 //! - any column named in the `exclude` list of [`load_excluding`];
 //! - with separate inputs, columns missing from (or not numeric in) the background input;
-//! - every column that *encodes the class*: constant over all signal events and constant over
-//!   all background events, with different values. This removes a stored class flag such as
+//! - every column that *encodes the class*: finite and constant over all signal events and
+//!   constant over all background events, with different values (and at least two events of
+//!   each class, so that a tiny input does not lose every column). This removes a stored class flag such as
 //!   the `Type` branch of `Higgs_data.root` (1 in `sig_tree`, 0 in `bkg_tree`) by what it is
 //!   rather than by its name. A column constant over both classes with one value is kept, and
 //!   fitting the [`Scaler`] then reports it as [`DataError::ConstantFeature`].
@@ -26,7 +27,8 @@
 //! ([`DataError::NonFinite`]) unless [`LoadOptions::drop_nonfinite`] is set, which skips the row
 //! and counts it in [`Dataset::dropped_nonfinite`]. Labels must be exactly 0 or 1, always.
 //! Each class must keep at least one event and, when weighted, a positive total weight.
-//! Negative individual weights are allowed.
+//! Negative individual weights are allowed. With separate inputs the weight column may be
+//! missing from one of them, whose events then weigh 1 (with a warning).
 
 pub mod csv;
 mod error;
@@ -177,9 +179,9 @@ pub fn load_excluding(
         None => default_features(&tables, &classes, label, weight, exclude)?,
     };
     let weight_cols = match weight {
-        Some(w) => tables.iter().map(|t| numeric_column(t, w).map(Some)).collect(),
-        None => Ok(vec![None; tables.len()]),
-    }?;
+        Some(w) => weight_columns(&tables, w)?,
+        None => vec![None; tables.len()],
+    };
 
     let mut ds = Dataset {
         columns: vec![Vec::new(); features.len()],
@@ -280,6 +282,33 @@ fn numeric_column(t: &Table, name: &str) -> Result<usize, DataError> {
     }
 }
 
+/// The weight column of each table. With separate inputs, an input without the column gets
+/// weight 1 for all its events (TMVA's example stores a weight only for the background), with
+/// a warning; the column must exist in at least one input.
+fn weight_columns(tables: &[Table], w: &str) -> Result<Vec<Option<usize>>, DataError> {
+    let mut out = Vec::with_capacity(tables.len());
+    for t in tables {
+        if tables.len() > 1 && t.find(w).is_none() {
+            out.push(None);
+        } else {
+            out.push(Some(numeric_column(t, w)?));
+        }
+    }
+    if out.iter().all(Option::is_none) {
+        return Err(DataError::ColumnNotFound {
+            column: w.to_string(),
+            origin: tables.iter().map(|t| t.origin.as_str()).collect::<Vec<_>>().join("' or '"),
+            have: tables[0].have(),
+        });
+    }
+    for (t, k) in tables.iter().zip(&out) {
+        if k.is_none() {
+            log::warn!("weight column '{w}' is not in '{}': its events get weight 1", t.origin);
+        }
+    }
+    Ok(out)
+}
+
 /// The class of each row from a 0/1 label column.
 fn labels(t: &Table, label: &str) -> Result<Vec<bool>, DataError> {
     let k = numeric_column(t, label)?;
@@ -351,22 +380,23 @@ fn default_features(
     Ok(out)
 }
 
-/// `Some((signal value, background value))` when the column is constant within each class
-/// with different values.
+/// `Some((signal value, background value))` when the column is finite and constant within
+/// each class, with different values and at least two events per class.
 fn class_code(cols: &[&[f64]], classes: &[Vec<bool>]) -> Option<(f64, f64)> {
     let mut seen: [Option<f64>; 2] = [None, None];
+    let mut count = [0usize; 2];
     for (col, class) in cols.iter().zip(classes) {
         for (&v, &sig) in col.iter().zip(class) {
-            let slot = &mut seen[usize::from(sig)];
-            match slot {
-                None => *slot = Some(v),
-                Some(x) if *x == v => {}
-                Some(_) => return None,
+            let c = usize::from(sig);
+            if !v.is_finite() || seen[c].is_some_and(|x| x != v) {
+                return None;
             }
+            seen[c] = Some(v);
+            count[c] += 1;
         }
     }
     match seen {
-        [Some(b), Some(s)] if s != b => Some((s, b)),
+        [Some(b), Some(s)] if s != b && count[0] >= 2 && count[1] >= 2 => Some((s, b)),
         _ => None,
     }
 }

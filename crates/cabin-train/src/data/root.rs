@@ -36,7 +36,7 @@ fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
         let previous = panic::take_hook();
         panic::set_hook(Box::new(move |info| {
             if QUIET.with(Cell::get) {
-                let place = info.location().map(|l| format!(" at {}:{}", l.file(), l.line()));
+                let place = info.location().map(|l| format!("{}:{}", short(l.file()), l.line()));
                 CAUGHT.with(|c| *c.borrow_mut() = place);
             } else {
                 previous(info);
@@ -53,8 +53,19 @@ fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown failure".to_string());
         let place = CAUGHT.with(|c| c.borrow_mut().take()).unwrap_or_default();
-        format!("the ROOT reader failed ({msg}{place})")
+        if place.is_empty() {
+            format!("the ROOT reader failed: {msg}")
+        } else {
+            format!("the ROOT reader failed: {msg} (panic in {place})")
+        }
     })
+}
+
+/// The last three components of a source path (`oxyroot-0.1.25/src/rcompress.rs`), so
+/// messages do not carry the build machine's directories.
+fn short(file: &str) -> String {
+    let parts: Vec<&str> = file.split(['/', '\\']).collect();
+    parts[parts.len().saturating_sub(3)..].join("/")
 }
 
 /// The names of the TTrees of a ROOT file, in key order, each once.
@@ -203,7 +214,7 @@ mod tests {
         let r: Result<(), String> = guarded(|| panic!("boom {}", 7));
         let e = r.unwrap_err();
         assert!(e.contains("boom 7"), "{e}");
-        assert!(e.contains("root.rs"), "{e}");
+        assert!(e.starts_with("the ROOT reader failed: boom 7 (panic in src/data/root.rs:"), "{e}");
         assert_eq!(guarded(|| 3).unwrap(), 3);
     }
 
