@@ -244,9 +244,13 @@ fn lane_threshold(op: crate::cut::Op, decision: Decision, lo: i32, hi: i32) -> i
 }
 
 /// The 16 mask bits of one block of working points: AND over slots of `s * x > T`.
+///
+/// Lane answers stay all-ones/all-zeros `i32` words (what a vector compare produces), so each
+/// slot compiles to a broadcast, vector compares and ANDs; the bits are gathered once at the
+/// end by masking each lane with its weight `1 << lane` and OR-reducing.
 #[inline]
 fn block_mask<T: Copy + Into<i32>>(blocks: &[Block], event: &[T]) -> u16 {
-    let mut acc = [true; LANES];
+    let mut acc = [-1i32; LANES];
     for b in blocks {
         let x = match event.get(b.input as usize) {
             Some(&v) => v.into(),
@@ -254,12 +258,12 @@ fn block_mask<T: Copy + Into<i32>>(blocks: &[Block], event: &[T]) -> u16 {
         };
         let sx = (x ^ b.neg).wrapping_sub(b.neg);
         for (a, &t) in acc.iter_mut().zip(&b.t) {
-            *a &= sx > t;
+            *a &= -((sx > t) as i32);
         }
     }
-    let mut bits = 0u16;
-    for (lane, &a) in acc.iter().enumerate() {
-        bits |= (a as u16) << lane;
+    let mut bits = 0i32;
+    for (lane, a) in acc.iter().enumerate() {
+        bits |= a & (1 << lane);
     }
-    bits
+    bits as u16
 }
