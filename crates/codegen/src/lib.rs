@@ -11,6 +11,7 @@
 //! - [`design`]: the checked, named table all targets are generated from;
 //! - [`verilog`], [`hls`], [`rust`], [`c`]: one module per target;
 //! - [`report`]: Yosys synthesis figures and the minimal-LUT estimate they are compared with.
+//! - [`verify`]: bit-for-bit checks of generated hardware against the reference.
 #![deny(missing_docs)]
 
 pub mod c;
@@ -20,6 +21,7 @@ pub mod names;
 pub mod report;
 pub mod rust;
 pub mod vectors;
+pub mod verify;
 pub mod verilog;
 
 pub use design::{Design, Provenance};

@@ -5,11 +5,13 @@
 //!   takes the first 6 bits and every further LUT6 takes 5 new bits plus the partial answer,
 //!   so it needs `ceil((W - 1) / 5)` LUTs (none for `W = 1`: the bit itself);
 //! - identical comparisons (same input, operator and raw threshold) are shared;
-//! - a working point ANDs its `k` non-constant cut results: `ceil((k - 1) / 5)` more LUTs.
+//! - a working point ANDs its `k` non-constant cut results: `ceil((k - 1) / 5)` more LUTs;
+//! - a working point with a never-passing cut is the constant 0 and costs nothing.
 //!
 //! It ignores that an AND can be merged into a comparator's last LUT when inputs are left,
-//! so it is a fair target, not a strict lower bound; flip-flops are exactly
-//! `(P + 1) * (1 + pipeline)` (mask and valid bit per stage).
+//! and that `MUXF7`/`MUXF8` or carry chains can replace LUTs, so it is a fair target, not a
+//! strict lower bound. Flip-flops: one per non-constant mask bit plus the valid bit, per
+//! stage (`1 + pipeline` stages); synthesis removes the registers of constant bits.
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -68,9 +70,17 @@ pub fn estimate(design: &Design, pipeline: u32) -> Estimate {
     let mut seen = HashSet::new();
     let mut comparator_luts = 0;
     let mut and_luts = 0;
+    let mut live_points = 0;
     for p in 0..design.points() {
+        let cuts = design.point_cuts(p);
+        if cuts.iter().any(|c| c.decision == Decision::AlwaysFail) {
+            continue;
+        }
+        if cuts.iter().any(|c| matches!(c.decision, Decision::Compare(_))) {
+            live_points += 1;
+        }
         let mut k = 0usize;
-        for c in design.point_cuts(p) {
+        for c in cuts {
             if let Decision::Compare(raw) = c.decision {
                 k += 1;
                 if seen.insert((c.input, c.op, raw)) {
@@ -85,7 +95,7 @@ pub fn estimate(design: &Design, pipeline: u32) -> Estimate {
         comparators: seen.len(),
         comparator_luts,
         and_luts,
-        flip_flops: (design.points() + 1) * (1 + pipeline as usize),
+        flip_flops: (live_points + 1) * (1 + pipeline as usize),
     }
 }
 
@@ -100,6 +110,8 @@ pub struct Synthesis {
     pub luts: u64,
     /// Flip-flop cells.
     pub flip_flops: u64,
+    /// Wide-function multiplexers and carry cells (`MUXF7`, `MUXF8`, `CARRY4`, `CARRY8`).
+    pub muxes_carries: u64,
     /// Count per cell type, as Yosys printed them.
     pub by_type: Vec<(String, u64)>,
 }
@@ -126,12 +138,21 @@ pub fn parse_stat(flow: &str, text: &str) -> Option<Synthesis> {
         .filter(|(t, _)| t.starts_with("FD") || t.contains("DFF"))
         .map(|(_, n)| n)
         .sum();
-    Some(Synthesis { flow: flow.to_string(), cells, luts, flip_flops, by_type })
+    let muxes_carries = by_type
+        .iter()
+        .filter(|(t, _)| t.starts_with("MUXF") || t.starts_with("CARRY"))
+        .map(|(_, n)| n)
+        .sum();
+    Some(Synthesis { flow: flow.to_string(), cells, luts, flip_flops, muxes_carries, by_type })
 }
 
 /// Runs `yosys` with `flow` (`synth` or `synth_xilinx`) on the Verilog file `verilog`.
+///
+/// `synth_xilinx` runs with `-noiopad`: the cuts are a block inside a larger design, so I/O
+/// buffers are not counted.
 pub fn run_yosys(verilog: &Path, top: &str, flow: &str) -> Result<Synthesis, ReportError> {
-    let script = format!("read_verilog {}; {flow} -top {top}; stat", verilog.display());
+    let extra = if flow == "synth_xilinx" { " -noiopad" } else { "" };
+    let script = format!("read_verilog {}; {flow} -top {top}{extra}; stat", verilog.display());
     log::debug!("yosys -p '{script}'");
     let out = Command::new("yosys")
         .arg("-p")

@@ -228,3 +228,20 @@ fn golden_c_header_compiles_strict_c99_and_matches_cabin_infer() {
         assert_eq!(out.trim(), "0", "{case}");
     }
 }
+
+#[test]
+fn lut_estimate_of_the_basic_case_and_yosys_agree() {
+    let (_, _, design) = designs().into_iter().next().unwrap();
+    let est = codegen::report::estimate(&design, 0);
+    // met: 3 live thresholds x 3 LUTs, reg: 4 x 2, input: 2 x 2; ANDs of points 1 and 2.
+    assert_eq!((est.comparators, est.comparator_luts, est.and_luts), (9, 21, 2));
+    assert_eq!(est.flip_flops, 4);
+    if !have("yosys", "-V") {
+        return;
+    }
+    let path = golden_dir().join("basic/verilog/cabin_cuts.v");
+    let s = codegen::report::run_yosys(&path, "cabin_cuts", "synth_xilinx").unwrap();
+    assert_eq!(s.flip_flops as usize, est.flip_flops);
+    // Yosys 0.23 maps it to 23 LUTs plus wide muxes; allow drift across versions.
+    assert!(s.luts as usize <= 2 * est.luts() && s.luts > 0, "{s:?}");
+}
