@@ -92,6 +92,11 @@ fn separate_csv_files() {
     assert_eq!(ds.counts(), (2, 3));
     assert_eq!(ds.inputs[1].role, "background");
 
+    let same =
+        Source::Separate { signal: SourceSpec::parse(&s), background: SourceSpec::parse(&s) };
+    let e = load(&same, &opts()).unwrap_err().to_string();
+    assert!(e.starts_with("signal and background are both '"), "{e}");
+
     let ds = load_excluding(&src, &opts(), &["b"]).unwrap();
     assert_eq!(ds.features, ["a"]);
 

@@ -123,6 +123,12 @@ pub enum DataError {
         /// What the reader said.
         detail: String,
     },
+    /// Signal and background resolve to the same file and tree.
+    #[error("signal and background are both '{origin}' (expected two different inputs)")]
+    SameInput {
+        /// The input.
+        origin: String,
+    },
     /// A column asked for (feature, weight or label) does not exist.
     #[error("column '{column}' not found in '{origin}' (have: {have})")]
     ColumnNotFound {

@@ -161,6 +161,16 @@ pub fn load_excluding(
         inputs.push(input);
     }
 
+    if let [a, b] = inputs.as_slice() {
+        let same_file = match (spec_path(specs[0].1), spec_path(specs[1].1)) {
+            (Some(x), Some(y)) => x == y,
+            _ => false,
+        };
+        if same_file && a.tree == b.tree {
+            return Err(DataError::SameInput { origin: tables[0].origin.clone() });
+        }
+    }
+
     // The class of every row of every table.
     let classes: Vec<Vec<bool>> = match label {
         Some(l) => vec![labels(&tables[0], l)?],
@@ -232,6 +242,11 @@ fn read_input(
     let input =
         Input { role: role.to_string(), path: path_text, tree, entries: table.rows as u64, sha256 };
     Ok((table, input))
+}
+
+/// The canonical path of an input, when it resolves.
+fn spec_path(spec: &SourceSpec) -> Option<std::path::PathBuf> {
+    std::fs::canonicalize(&spec.path).ok()
 }
 
 /// SHA-256 of a file, lowercase hex, read in blocks.
