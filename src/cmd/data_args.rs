@@ -1,1 +1,277 @@
 //! Command-line options that select and split the input data, shared by the subcommands.
+//!
+//! `train`, `eval` and `compare` flatten [`DataArgs`] into their own options, so every command
+//! reads, checks and splits the data the same way (through `cabin_train::data`).
+
+use anyhow::{bail, Context, Result};
+use cabin_train::data::{self, Dataset, FileKind, LoadOptions, Source, SourceSpec, Split};
+
+/// Where the events come from, which columns to use, and how to split them.
+///
+/// Give exactly one input: a positional `FILE[:TREE]`, `--data FILE[:TREE]`, or both
+/// `--signal` and `--background`. The positional file is a shortcut: a ROOT file without a
+/// tree is split into its signal and background trees by their names; anything else means
+/// `--data FILE[:TREE]`. A command with its own positional argument declares it before
+/// flattening these options, so that `FILE[:TREE]` comes after it.
+#[derive(clap::Args, Clone, Debug, Default, PartialEq)]
+#[command(next_help_heading = "Input data")]
+pub struct DataArgs {
+    /// Input file, as a shortcut for the options below. A ROOT file with no tree given: the
+    /// signal tree and the background tree are picked by name (`sig_tree`/`bkg_tree`,
+    /// `TreeS`/`TreeB`, or one name containing `sig` and one containing `bkg`, `back` or `bg`;
+    /// zero or several candidates is an error listing the trees); a ROOT file with a single
+    /// tree, `FILE:TREE`, or a CSV file means `--data FILE[:TREE]` with `--label`.
+    #[arg(value_name = "FILE[:TREE]")]
+    pub input: Option<String>,
+
+    /// Signal events: every event of this file (or tree) is signal. Needs --background.
+    #[arg(long, value_name = "FILE[:TREE]")]
+    pub signal: Option<String>,
+
+    /// Background events: every event of this file (or tree) is background. Needs --signal.
+    #[arg(long, value_name = "FILE[:TREE]")]
+    pub background: Option<String>,
+
+    /// One input holding both classes, told apart by the --label column.
+    #[arg(long, value_name = "FILE[:TREE]")]
+    pub data: Option<String>,
+
+    /// Class column of --data (or the positional file): 1 = signal, 0 = background; any other
+    /// value is an error [default: label]. With --signal/--background it only names a column
+    /// to leave out of the default features.
+    #[arg(long, value_name = "COL")]
+    pub label: Option<String>,
+
+    /// Features to cut on, in order [default: every numeric column except the label, the
+    /// weight and any column that is constant within each class, i.e. a stored class flag].
+    #[arg(long, value_name = "a,b,c", value_delimiter = ',')]
+    pub features: Option<Vec<String>>,
+
+    /// Per-event weight column (negative weights allowed) [default: every event weighs 1].
+    #[arg(long, value_name = "COL")]
+    pub weight: Option<String>,
+
+    /// Skip events with a NaN, infinite or non-numeric feature or weight (and report how
+    /// many) instead of failing.
+    #[arg(long)]
+    pub drop_nonfinite: bool,
+
+    /// Fraction of each class held out as the test split (strictly between 0 and 1).
+    #[arg(long, value_name = "F", default_value_t = 0.2)]
+    pub test_fraction: f64,
+
+    /// Seed of the train/test split (the same seed gives the same split on every machine).
+    #[arg(long, value_name = "N", default_value_t = 42)]
+    pub seed: u64,
+}
+
+/// The label column when none is given.
+pub const DEFAULT_LABEL: &str = "label";
+
+impl DataArgs {
+    /// The input, after checking that exactly one way of giving it was used.
+    pub fn source(&self) -> Result<Source> {
+        let mut given = Vec::new();
+        if self.input.is_some() {
+            given.push("FILE");
+        }
+        if self.data.is_some() {
+            given.push("--data");
+        }
+        if self.signal.is_some() || self.background.is_some() {
+            given.push("--signal/--background");
+        }
+        if given.len() > 1 {
+            bail!("give the input one way only, not {}", given.join(" and "));
+        }
+        let label = || self.label.clone().unwrap_or_else(|| DEFAULT_LABEL.to_string());
+        match (&self.input, &self.data, &self.signal, &self.background) {
+            (None, None, None, None) => bail!(
+                "no input data: give FILE, --data FILE[:TREE] or --signal FILE[:TREE] \
+                 --background FILE[:TREE]"
+            ),
+            (_, _, Some(_), None) => bail!("--signal needs --background"),
+            (_, _, None, Some(_)) => bail!("--background needs --signal"),
+            (_, _, Some(s), Some(b)) => Ok(Source::Separate {
+                signal: SourceSpec::parse(s),
+                background: SourceSpec::parse(b),
+            }),
+            (_, Some(d), _, _) => {
+                Ok(Source::Labelled { data: SourceSpec::parse(d), label: label() })
+            }
+            (Some(f), None, None, None) => positional(f, label()),
+        }
+    }
+
+    /// The load options these flags ask for.
+    pub fn options(&self) -> LoadOptions {
+        LoadOptions {
+            features: self.features.clone(),
+            weight: self.weight.clone(),
+            drop_nonfinite: self.drop_nonfinite,
+        }
+    }
+
+    /// Loads the data and splits it into train and test rows.
+    pub fn load(&self) -> Result<(Dataset, Split)> {
+        let source = self.source()?;
+        let exclude: Vec<&str> = match (&source, &self.label) {
+            (Source::Separate { .. }, Some(l)) => vec![l.as_str()],
+            _ => Vec::new(),
+        };
+        let ds = data::load_excluding(&source, &self.options(), &exclude)
+            .with_context(|| format!("cannot load {}", describe(&source)))?;
+        if ds.dropped_nonfinite > 0 {
+            log::warn!("dropped {} events with non-finite values", ds.dropped_nonfinite);
+        }
+        let split = data::split(&ds, self.test_fraction, self.seed)
+            .context("cannot split the data into train and test")?;
+        let (s, b) = ds.counts();
+        log::info!(
+            "{} events ({s} signal, {b} background), {} features; {} train, {} test",
+            ds.len(),
+            ds.features.len(),
+            split.train.len(),
+            split.test.len()
+        );
+        Ok((ds, split))
+    }
+}
+
+/// What the positional `FILE[:TREE]` means (see [`DataArgs::input`]).
+fn positional(text: &str, label: String) -> Result<Source> {
+    let spec = SourceSpec::parse(text);
+    let is_root = FileKind::of(&spec.path)? == FileKind::Root;
+    if !is_root || spec.tree.is_some() {
+        return Ok(Source::Labelled { data: spec, label });
+    }
+    let trees = data::root::list_trees(&spec.path)?;
+    if let [only] = trees.as_slice() {
+        let data = SourceSpec { path: spec.path.clone(), tree: Some(only.clone()) };
+        return Ok(Source::Labelled { data, label });
+    }
+    let pick = |role| -> Result<SourceSpec> {
+        let tree = data::choose_tree(&spec.path, role, &trees)?;
+        Ok(SourceSpec { path: spec.path.clone(), tree: Some(tree) })
+    };
+    Ok(Source::Separate { signal: pick("signal")?, background: pick("background")? })
+}
+
+/// The input as the user gave it, for error context.
+fn describe(source: &Source) -> String {
+    match source {
+        Source::Separate { signal, background } => {
+            format!("signal '{signal}' and background '{background}'")
+        }
+        Source::Labelled { data, label } => format!("'{data}' (label column '{label}')"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        data: DataArgs,
+    }
+
+    fn args(argv: &[&str]) -> DataArgs {
+        let mut full = vec!["cabin"];
+        full.extend_from_slice(argv);
+        Cli::try_parse_from(full).unwrap().data
+    }
+
+    fn higgs() -> String {
+        format!("{}/data/Higgs_data.root", env!("CARGO_MANIFEST_DIR"))
+    }
+
+    #[test]
+    fn flags_parse() {
+        let a = args(&[
+            "--data",
+            "x.csv",
+            "--features",
+            "a,b",
+            "--weight",
+            "w",
+            "--drop-nonfinite",
+            "--test-fraction",
+            "0.3",
+            "--seed",
+            "7",
+        ]);
+        assert_eq!(a.features, Some(vec!["a".to_string(), "b".to_string()]));
+        assert_eq!(a.options().weight.as_deref(), Some("w"));
+        assert!(a.options().drop_nonfinite);
+        assert_eq!((a.test_fraction, a.seed), (0.3, 7));
+        let d = args(&["x.csv"]);
+        assert_eq!((d.test_fraction, d.seed), (0.2, 42));
+    }
+
+    #[test]
+    fn combinations_are_checked() {
+        let e = args(&[]).source().unwrap_err().to_string();
+        assert!(e.starts_with("no input data: give FILE, --data"), "{e}");
+        let e = args(&["--signal", "s.root:t"]).source().unwrap_err().to_string();
+        assert_eq!(e, "--signal needs --background");
+        let e = args(&["--background", "b.csv"]).source().unwrap_err().to_string();
+        assert_eq!(e, "--background needs --signal");
+        let e = args(&["--data", "d.csv", "--signal", "s.csv", "--background", "b.csv"])
+            .source()
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "give the input one way only, not --data and --signal/--background");
+        let e = args(&["x.csv", "--data", "d.csv"]).source().unwrap_err().to_string();
+        assert_eq!(e, "give the input one way only, not FILE and --data");
+    }
+
+    #[test]
+    fn sources() {
+        let s = args(&["--signal", "f.root:sig", "--background", "f.root:bkg"]).source().unwrap();
+        assert_eq!(
+            s,
+            Source::Separate {
+                signal: SourceSpec { path: "f.root".into(), tree: Some("sig".into()) },
+                background: SourceSpec { path: "f.root".into(), tree: Some("bkg".into()) },
+            }
+        );
+        let s = args(&["--data", "d.csv", "--label", "y"]).source().unwrap();
+        assert_eq!(s, Source::Labelled { data: SourceSpec::parse("d.csv"), label: "y".into() });
+        let s = args(&["d.csv"]).source().unwrap();
+        assert_eq!(s, Source::Labelled { data: SourceSpec::parse("d.csv"), label: "label".into() });
+        let s = args(&["f.root:events"]).source().unwrap();
+        assert!(
+            matches!(s, Source::Labelled { data, .. } if data.tree.as_deref() == Some("events"))
+        );
+        let e = args(&["f.txt"]).source().unwrap_err().to_string();
+        assert!(e.starts_with("unsupported file type 'f.txt'"), "{e}");
+    }
+
+    #[test]
+    fn positional_root_finds_both_trees() {
+        let h = higgs();
+        let s = args(&[h.as_str()]).source().unwrap();
+        let Source::Separate { signal, background } = s else { panic!("{s:?}") };
+        assert_eq!(signal.tree.as_deref(), Some("sig_tree"));
+        assert_eq!(background.tree.as_deref(), Some("bkg_tree"));
+        let (ds, split) = args(&[h.as_str(), "--features", "m_wwbb,m_bb"]).load().unwrap();
+        assert_eq!(ds.counts(), (10_000, 10_000));
+        assert_eq!((split.train.len(), split.test.len()), (16_000, 4_000));
+    }
+
+    #[test]
+    fn load_errors_carry_context() {
+        let h = higgs();
+        let e = args(&[h.as_str(), "--features", "met"]).load().unwrap_err();
+        let m = format!("{e:#}");
+        assert!(m.starts_with("cannot load signal '"), "{m}");
+        assert!(m.contains(": column 'met' not found in '"), "{m}");
+        let e = args(&[h.as_str(), "--test-fraction", "1"]).load().unwrap_err();
+        let m = format!("{e:#}");
+        assert!(m.starts_with("cannot split the data into train and test: test fraction 1"), "{m}");
+    }
+}
