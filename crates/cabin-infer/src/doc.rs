@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::cut::{CutTable, Op, Slot, TableError};
-use crate::fixed::{FixedCut, FixedTable, Format, FormatError, Rounding};
+use crate::fixed::{Decision, FixedCut, FixedTable, Format, FormatError, Rounding};
 
 /// The schema tag of this document version.
 pub const SCHEMA: &str = "cabin.cuts/1";
@@ -226,6 +226,17 @@ pub enum DocError {
     },
     /// The table's shape is not valid.
     Table(TableError),
+    /// A quantised cut compares with a raw threshold its feature's format cannot hold.
+    Threshold {
+        /// Working point index.
+        point: usize,
+        /// Feature name.
+        feature: String,
+        /// The raw threshold found.
+        raw: i64,
+        /// The format of the feature.
+        format: Format,
+    },
 }
 
 impl fmt::Display for DocError {
@@ -250,6 +261,13 @@ impl fmt::Display for DocError {
             }
             DocError::Format { feature, error } => write!(f, "feature '{feature}': {error}"),
             DocError::Table(e) => write!(f, "{e}"),
+            DocError::Threshold { point, feature, raw, format } => write!(
+                f,
+                "working point {point}: raw threshold {raw} of feature '{feature}' is outside \
+                 its format {format} (expected {}..={})",
+                format.min_raw(),
+                format.max_raw()
+            ),
         }
     }
 }
@@ -386,6 +404,50 @@ impl CutsFile {
         Ok(table)
     }
 
+    /// A `quantization` section for these cuts: one format per feature (in feature order), each
+    /// float cut quantised with [`FixedCut::new`], the exact grid value of every raw threshold
+    /// recorded, and `extra` empty for the caller to fill.
+    pub fn quantize_cuts(
+        &self,
+        formats: &[Format],
+        rounding: Rounding,
+    ) -> Result<Quantization, DocError> {
+        let slots = self.slots()?;
+        if formats.len() != self.features.len() {
+            return Err(DocError::Table(TableError::FormatCount {
+                inputs: self.features.len(),
+                formats: formats.len(),
+            }));
+        }
+        let mut checked = Vec::with_capacity(formats.len());
+        for (f, &fmt) in self.features.iter().zip(formats) {
+            let fmt = fmt
+                .validate()
+                .map_err(|error| DocError::Format { feature: f.name.clone(), error })?;
+            checked.push(FeatureFormat { feature: f.name.clone(), format: fmt });
+        }
+        let working_points = self
+            .working_points
+            .iter()
+            .map(|wp| {
+                wp.cuts
+                    .iter()
+                    .zip(&slots)
+                    .map(|(c, s)| {
+                        let format = formats[s.input as usize];
+                        let cut = FixedCut::new(c.op, c.value, format);
+                        QuantCut {
+                            feature: c.feature.clone(),
+                            cut,
+                            value: cut.threshold_value(format),
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        Ok(Quantization { rounding, formats: checked, working_points, extra: Map::new() })
+    }
+
     /// The fixed-point table from the `quantization` section.
     pub fn fixed_table(&self) -> Result<OwnedFixedTable, DocError> {
         let q = self.quantization.as_ref().ok_or(DocError::NotQuantized)?;
@@ -439,6 +501,17 @@ impl CutsFile {
                         ),
                     });
                 }
+                let format = formats[s.input as usize];
+                if let Decision::Compare(raw) = c.cut.decision {
+                    if raw < format.min_raw() || raw > format.max_raw() {
+                        return Err(DocError::Threshold {
+                            point: p,
+                            feature: c.feature.clone(),
+                            raw,
+                            format,
+                        });
+                    }
+                }
                 cuts.push(c.cut);
             }
         }
@@ -452,5 +525,62 @@ impl CutsFile {
         };
         table.view()?;
         Ok(table)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixed::Decision;
+
+    fn file() -> CutsFile {
+        let text = r#"{
+          "schema": "cabin.cuts/1",
+          "features": [
+            {"name": "met", "direction": ">", "mean": 50.0, "scale": 20.0},
+            {"name": "dphi", "direction": "<", "mean": 1.0, "scale": 0.5}
+          ],
+          "working_points": [
+            {"target": 0.5, "cuts": [{"feature": "met", "op": ">", "value": 60.3},
+                                     {"feature": "dphi", "op": "<", "value": 1.2}],
+             "train": {"eff_sig": 0.5, "eff_bkg": 0.1}, "test": {"eff_sig": 0.5, "eff_bkg": 0.1}},
+            {"target": 0.9, "cuts": [{"feature": "met", "op": ">", "value": -5.0},
+                                     {"feature": "dphi", "op": "<", "value": 9.0}],
+             "train": {"eff_sig": 0.9, "eff_bkg": 0.4}, "test": {"eff_sig": 0.9, "eff_bkg": 0.4}}
+          ]
+        }"#;
+        CutsFile::from_json(text).unwrap()
+    }
+
+    #[test]
+    fn quantize_cuts_round_trips_through_json() {
+        let mut f = file();
+        let formats = [Format::new(false, 16, 6).unwrap(), Format::new(false, 8, 5).unwrap()];
+        let q = f.quantize_cuts(&formats, Rounding::Truncate).unwrap();
+        // met > 60.3 at 2^6: floor(3859.2) = 3859, which stands for 60.296875.
+        assert_eq!(q.working_points[0][0].cut.decision, Decision::Compare(3859));
+        assert_eq!(q.working_points[0][0].value, Some(60.296875));
+        // met > -5 on an unsigned format passes everything; dphi < 9 is above u8.5's 7.97.
+        assert_eq!(q.working_points[1][0].cut.decision, Decision::AlwaysPass);
+        assert_eq!(q.working_points[1][1].cut.decision, Decision::AlwaysPass);
+        assert_eq!(q.working_points[1][1].value, None);
+        f.quantization = Some(q);
+        let back = CutsFile::from_json(&f.to_json()).unwrap();
+        assert_eq!(back, f);
+        let t = back.fixed_table().unwrap();
+        assert_eq!(t.formats, formats);
+        assert_eq!(t.view().unwrap().mask_raw(&[3860, 38]).unwrap(), 0b11);
+    }
+
+    #[test]
+    fn raw_threshold_outside_the_format_is_rejected() {
+        let mut f = file();
+        let formats = [Format::new(false, 16, 6).unwrap(), Format::new(false, 8, 5).unwrap()];
+        let mut q = f.quantize_cuts(&formats, Rounding::Truncate).unwrap();
+        q.working_points[0][1].cut.decision = Decision::Compare(300);
+        f.quantization = Some(q);
+        let e = f.fixed_table().unwrap_err();
+        assert!(matches!(e, DocError::Threshold { point: 0, raw: 300, .. }), "{e}");
+        assert!(e.to_string().contains("outside its format u8.5 (expected 0..=255)"), "{e}");
     }
 }
