@@ -11,6 +11,12 @@ void {{ name }}({{ args }}) {
     // A valid strobe beside the mask, so downstream logic knows when sel is new.
     #pragma HLS INTERFACE ap_vld port=sel
 
+{%- for i in inputs %}
+{%- if !i.used %}
+    (void){{ i.name }}; // every cut on this input is constant
+{%- endif %}
+{%- endfor %}
+
     sel_t s = 0;
 {%- for p in points %}
     // {{ p.comment }}

@@ -26,6 +26,7 @@ struct Input {
     name: String,
     ty: String,
     width: u8,
+    used: bool,
     comment: String,
 }
 
@@ -111,6 +112,7 @@ pub fn generate(design: &Design, options: &Options) -> Result<Vec<GeneratedFile>
             name: format!("x_{}", i.name),
             ty: ap_type(i.format, rounding),
             width: i.format.width,
+            used: i.used,
             comment: format!(
                 "{}: raw {}..={}, LSB 2^{}",
                 i.name,
