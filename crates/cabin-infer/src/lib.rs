@@ -33,3 +33,12 @@ pub use cut::{CutTable, Op, Slot, TableError, MAX_POINTS};
 pub use fast::{Evaluator, PrepareError};
 pub use fit::{fit_format, fit_format_signed, FitError};
 pub use fixed::{Decision, FixedCut, FixedTable, Format, FormatError, ParseFormatError, Rounding};
+
+// The error types implement `core::error::Error` so host tools can wrap them with context.
+impl core::error::Error for TableError {}
+impl core::error::Error for FormatError {}
+impl core::error::Error for ParseFormatError {}
+impl core::error::Error for PrepareError {}
+impl core::error::Error for FitError {}
+#[cfg(feature = "doc")]
+impl core::error::Error for doc::DocError {}
