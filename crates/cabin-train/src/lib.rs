@@ -8,3 +8,4 @@ pub mod data;
 pub mod kernel;
 pub mod loss;
 pub mod op;
+pub mod quantize;
