@@ -1,10 +1,282 @@
-//! `cabin train` (being built).
+//! `cabin train`: learn a scan of working points and write a `cabin.cuts/1` file.
+//!
+//! Options start from a recipe (`--recipe default` or `paper`, see
+//! `cabin_train::pipeline::TrainConfig`); every hyperparameter given explicitly overrides it.
+//! The work is done by `cabin_train::pipeline::train`; this command parses, shows progress,
+//! writes the file atomically and prints a table of the test-split efficiencies.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use cabin_infer::doc::CutsFile;
+use cabin_infer::Op;
+use cabin_train::kernel::Precision;
+use cabin_train::loss::Smoothness;
+use cabin_train::optim::OptimizerKind;
+use cabin_train::pipeline::{self, Init, Progress, Recipe, TrainConfig};
+use clap::ValueEnum;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::data_args::DataArgs;
+use crate::output::write_atomic;
+
+/// Named recipe.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum RecipeArg {
+    /// cabin's default: quantile start, Adam, hard-cut refinement, recalibration.
+    Default,
+    /// Exactly the paper: zero start, SGD lr 0.5, 200 epochs.
+    Paper,
+}
+
+/// Optimiser.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum OptimizerArg {
+    /// Full-batch gradient descent.
+    Sgd,
+    /// Adam.
+    Adam,
+}
+
+/// Smoothness term.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum SmoothnessArg {
+    /// The paper's form.
+    Paper,
+    /// cabin 0.3.3's form.
+    Wheel,
+}
+
+/// Bias initialisation.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum InitArg {
+    /// All cuts at the training mean.
+    Zero,
+    /// Per-feature signal quantiles.
+    Quantile,
+}
+
+/// Kernel arithmetic.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum PrecisionArg {
+    /// f32 vectorised kernel.
+    Fast,
+    /// f64 reference kernel (slow).
+    Exact,
+}
 
 /// Options of `cabin train`.
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The input data and its split.
+    #[command(flatten)]
+    pub data: DataArgs,
+
+    /// Output cut file.
+    #[arg(short, long, default_value = "cuts.json", help_heading = "Output")]
+    pub output: PathBuf,
+
+    /// Starting recipe; the options below override it.
+    #[arg(long, value_enum, default_value = "default", help_heading = "Training")]
+    pub recipe: RecipeArg,
+    /// Weight of the squared target miss (default 10).
+    #[arg(long, help_heading = "Training")]
+    pub alpha: Option<f64>,
+    /// Weight of the background efficiency (default 0.1).
+    #[arg(long, help_heading = "Training")]
+    pub beta: Option<f64>,
+    /// Weight of the cut-size term (default 1e-5).
+    #[arg(long, help_heading = "Training")]
+    pub gamma: Option<f64>,
+    /// Weight of the BCE term (default 1e-3).
+    #[arg(long, help_heading = "Training")]
+    pub delta: Option<f64>,
+    /// Weight of the smoothness term (default 1).
+    #[arg(long, help_heading = "Training")]
+    pub eps: Option<f64>,
+    /// Smoothness denominator regulariser (default 0.1).
+    #[arg(long, help_heading = "Training")]
+    pub rho: Option<f64>,
+    /// Sigmoid steepness n (default 15).
+    #[arg(long, help_heading = "Training")]
+    pub steepness: Option<f64>,
+    /// Gradient epochs (default 1000; paper 200).
+    #[arg(long, help_heading = "Training")]
+    pub epochs: Option<usize>,
+    /// Learning rate (default 0.05; paper 0.5).
+    #[arg(long, help_heading = "Training")]
+    pub lr: Option<f64>,
+    /// Optimiser (default adam; paper sgd).
+    #[arg(long, value_enum, help_heading = "Training")]
+    pub optimizer: Option<OptimizerArg>,
+    /// Adam's second-moment decay (default 0.99).
+    #[arg(long, help_heading = "Training")]
+    pub adam_beta2: Option<f64>,
+    /// Smoothness term (default paper).
+    #[arg(long, value_enum, help_heading = "Training")]
+    pub smoothness: Option<SmoothnessArg>,
+    /// Target signal efficiencies, e.g. `0.1,0.5,0.9` (default 0.01,0.05,0.1,0.2,...,0.9,0.93,0.95).
+    #[arg(long, value_delimiter = ',', help_heading = "Training")]
+    pub targets: Option<Vec<f64>>,
+    /// Cut directions by feature, e.g. `met:>,dphi:<`; unlisted features are automatic.
+    #[arg(long, value_delimiter = ',', value_name = "FEATURE:OP", help_heading = "Training")]
+    pub directions: Vec<String>,
+    /// Bias initialisation (default quantile; paper zero).
+    #[arg(long, value_enum, help_heading = "Training")]
+    pub init: Option<InitArg>,
+    /// Hard-cut refinement on the training split (default true; paper false).
+    #[arg(long, help_heading = "Training")]
+    pub refine: Option<bool>,
+    /// Restart the refinement from neighbouring working points (default true).
+    #[arg(long, help_heading = "Training")]
+    pub restarts: Option<bool>,
+    /// Recalibrate each working point onto its target (default true; paper false).
+    #[arg(long, help_heading = "Training")]
+    pub recalibrate: Option<bool>,
+    /// Kernel arithmetic.
+    #[arg(long, value_enum, default_value = "fast", help_heading = "Training")]
+    pub precision: PrecisionArg,
+    /// Threads for the kernel (0 = all cores).
+    #[arg(long, default_value_t = 0, help_heading = "Training")]
+    pub threads: usize,
+}
+
+/// `FEATURE:OP` pairs.
+fn parse_directions(list: &[String]) -> Result<Vec<(String, Op)>> {
+    let mut out = Vec::new();
+    for item in list.iter().filter(|s| !s.is_empty()) {
+        let Some((name, op)) = item.rsplit_once(':') else {
+            bail!("direction '{item}' is not FEATURE:OP (e.g. met:>)");
+        };
+        let Some(op) = Op::from_symbol(op.trim()) else {
+            bail!("direction '{item}': operator '{op}' is not one of >, >=, <, <=");
+        };
+        out.push((name.trim().to_string(), op));
+    }
+    Ok(out)
+}
+
+/// The configuration the options ask for.
+pub fn config(a: &Args) -> Result<TrainConfig> {
+    let mut c = TrainConfig::recipe(match a.recipe {
+        RecipeArg::Default => Recipe::Default,
+        RecipeArg::Paper => Recipe::Paper,
+    });
+    let set = |dst: &mut f64, v: Option<f64>| {
+        if let Some(v) = v {
+            *dst = v;
+        }
+    };
+    set(&mut c.loss.alpha, a.alpha);
+    set(&mut c.loss.beta, a.beta);
+    set(&mut c.loss.gamma, a.gamma);
+    set(&mut c.loss.delta, a.delta);
+    set(&mut c.loss.eps, a.eps);
+    set(&mut c.loss.rho, a.rho);
+    set(&mut c.steepness, a.steepness);
+    set(&mut c.lr, a.lr);
+    set(&mut c.adam_beta2, a.adam_beta2);
+    if let Some(e) = a.epochs {
+        c.epochs = e;
+    }
+    if let Some(o) = a.optimizer {
+        c.optimizer = match o {
+            OptimizerArg::Sgd => OptimizerKind::Sgd,
+            OptimizerArg::Adam => OptimizerKind::Adam,
+        };
+    }
+    if let Some(s) = a.smoothness {
+        c.loss.smoothness = match s {
+            SmoothnessArg::Paper => Smoothness::Paper,
+            SmoothnessArg::Wheel => Smoothness::Wheel,
+        };
+    }
+    if let Some(t) = &a.targets {
+        c.targets = t.clone();
+    }
+    if let Some(i) = a.init {
+        c.init = match i {
+            InitArg::Zero => Init::Zero,
+            InitArg::Quantile => Init::Quantile,
+        };
+    }
+    if let Some(r) = a.refine {
+        c.refine = r;
+    }
+    if let Some(r) = a.restarts {
+        c.refine_restarts = r;
+    }
+    if let Some(r) = a.recalibrate {
+        c.recalibrate = r;
+    }
+    c.precision = match a.precision {
+        PrecisionArg::Fast => Precision::Fast,
+        PrecisionArg::Exact => Precision::Exact,
+    };
+    c.directions = parse_directions(&a.directions)?;
+    c.seed = a.data.seed;
+    c.test_fraction = a.data.test_fraction;
+    Ok(c)
+}
+
+/// The result table: target, test efficiencies, cuts.
+pub fn table(doc: &CutsFile) -> String {
+    let mut s = format!("{:>7}  {:>9}  {:>9}  cuts\n", "target", "test sig", "test bkg");
+    for wp in &doc.working_points {
+        let cuts: Vec<String> =
+            wp.cuts.iter().map(|c| format!("{} {} {:.6}", c.feature, c.op, c.value)).collect();
+        s.push_str(&format!(
+            "{:>7.3}  {:>9.4}  {:>9.5}  {}\n",
+            wp.target,
+            wp.test.eff_sig,
+            wp.test.eff_bkg,
+            cuts.join(", ")
+        ));
+    }
+    s
+}
 
 /// Runs `cabin train`.
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("`cabin train` is not built yet")
+pub fn run(args: Args) -> Result<()> {
+    let mut cfg = config(&args)?;
+    let (ds, split) = args.data.load()?;
+
+    let bar = ProgressBar::new(cfg.epochs as u64);
+    if std::io::stderr().is_terminal() {
+        bar.set_draw_target(ProgressDrawTarget::stderr());
+        if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} epochs  {msg}") {
+            bar.set_style(style);
+        }
+    } else {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    let mut report = |p: &Progress| match *p {
+        Progress::Epoch { done, loss, .. } => {
+            bar.set_position(done as u64);
+            if done % 10 == 0 {
+                bar.set_message(format!("loss {loss:.5}"));
+            }
+        }
+        Progress::Refining => bar.set_message("hard-cut refinement"),
+    };
+    let doc = pipeline::with_threads(args.threads, |threads| {
+        cfg.threads = threads;
+        pipeline::train(&ds, &split, &cfg, &mut report)
+    })
+    .context("training failed")?;
+    bar.finish_and_clear();
+
+    write_atomic(&args.output, doc.to_json().as_bytes())?;
+    print!("{}", table(&doc));
+    if let Some(t) = doc.extra.get("timing") {
+        let ms = t.get("ms_per_epoch").and_then(|v| v.as_f64()).unwrap_or(0.0);
+        let total = t.get("total_seconds").and_then(|v| v.as_f64()).unwrap_or(0.0);
+        println!(
+            "{} epochs, {ms:.2} ms per epoch, {total:.1} s in total; wrote {}",
+            cfg.epochs,
+            args.output.display()
+        );
+    }
+    Ok(())
 }

@@ -8,4 +8,6 @@ pub mod data;
 pub mod kernel;
 pub mod loss;
 pub mod op;
+pub mod optim;
+pub mod pipeline;
 pub mod quantize;

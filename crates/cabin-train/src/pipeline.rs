@@ -1,0 +1,584 @@
+//! The training pipeline: a dataset and its split in, a `cabin.cuts/1` document out.
+//!
+//! Steps of [`train`]:
+//! 1. fit the [`Scaler`] on the training rows, choose each feature's direction (given, or
+//!    [`auto_directions`]), standardise both splits and lay them out for the fused kernel;
+//! 2. initialise the biases: zero (the paper) or, per working point, each feature's cut at the
+//!    signal quantile that keeps `t^(1/m)` of the signal on its own ([`Init::Quantile`]);
+//! 3. full-batch gradient descent on the CABIN loss ([`crate::loss`]) with the biases as a
+//!    candle `Var`, SGD or Adam, recording every loss component per epoch;
+//! 4. optionally the hard-cut refinement and the recalibration onto the targets of
+//!    [`crate::hard`], on the training split;
+//! 5. hard-cut weighted efficiencies on both splits through `cabin-infer`.
+//!
+//! Two recipes: [`TrainConfig::paper`] is exactly the paper's (zero start, SGD lr 0.5, 200
+//! epochs, nothing after the gradient stage); [`TrainConfig::default`] is cabin's (quantile
+//! start, Adam lr 0.05 with beta2 0.99 for 1000 epochs, refinement with neighbour restarts,
+//! recalibration).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use cabin_infer::doc::{
+    Cut, CutsFile, Efficiency, Epoch, Feature, Losses, OwnedTable, WorkingPoint, SCHEMA,
+};
+use cabin_infer::{Op, Slot};
+use candle_core::{DType, Device, Var};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+use crate::data::{auto_directions, DataError, Dataset, Scaler, Split};
+use crate::hard::{self, Eff, Events, HardError, RecalOptions, RefineOptions};
+use crate::kernel::{KernelError, Precision, Prepared};
+use crate::loss::{loss, LossWeights};
+use crate::optim::{Optimizer, OptimizerKind};
+
+/// The default scan of target signal efficiencies (13 working points).
+pub const DEFAULT_TARGETS: [f64; 13] =
+    [0.01, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.93, 0.95];
+
+/// Which named recipe a configuration started from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Recipe {
+    /// The paper's recipe.
+    Paper,
+    /// cabin's default.
+    Default,
+}
+
+/// How the biases start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Init {
+    /// All biases zero: every cut at the training mean.
+    Zero,
+    /// Per-feature signal quantiles giving the target efficiency if features were independent.
+    Quantile,
+}
+
+/// Every setting of a training run; serialised into the cut file's `config`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    /// The recipe the other fields started from (informational).
+    pub recipe: Recipe,
+    /// Loss weights and the smoothness form.
+    #[serde(flatten)]
+    pub loss: LossWeights,
+    /// Sigmoid steepness `n`.
+    pub steepness: f64,
+    /// Gradient epochs (full batch).
+    pub epochs: usize,
+    /// Learning rate.
+    pub lr: f64,
+    /// Optimiser.
+    pub optimizer: OptimizerKind,
+    /// Adam's first-moment decay.
+    pub adam_beta1: f64,
+    /// Adam's second-moment decay.
+    pub adam_beta2: f64,
+    /// Target signal efficiencies, each in (0, 1); sorted before training.
+    pub targets: Vec<f64>,
+    /// Directions given by name; features not listed get [`auto_directions`].
+    pub directions: Vec<(String, Op)>,
+    /// Bias initialisation.
+    pub init: Init,
+    /// Run the hard-cut refinement after the gradient stage.
+    pub refine: bool,
+    /// Restart the refinement from neighbouring working points.
+    pub refine_restarts: bool,
+    /// Recalibrate each working point onto its target afterwards.
+    pub recalibrate: bool,
+    /// Kernel arithmetic.
+    pub precision: Precision,
+    /// Record test-split losses every this many epochs (and at the last one); 0 = never.
+    pub test_every: usize,
+    /// The split seed, recorded for reproducibility (the split itself is an input).
+    pub seed: u64,
+    /// The test fraction of the split, recorded.
+    pub test_fraction: f64,
+    /// Threads used (recorded; the caller runs [`train`] in a pool of this size).
+    pub threads: usize,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            recipe: Recipe::Default,
+            loss: LossWeights::default(),
+            steepness: 15.0,
+            epochs: 1000,
+            lr: 0.05,
+            optimizer: OptimizerKind::Adam,
+            adam_beta1: 0.9,
+            adam_beta2: 0.99,
+            targets: DEFAULT_TARGETS.to_vec(),
+            directions: Vec::new(),
+            init: Init::Quantile,
+            refine: true,
+            refine_restarts: true,
+            recalibrate: true,
+            precision: Precision::Fast,
+            test_every: 10,
+            seed: 42,
+            test_fraction: 0.2,
+            threads: 1,
+        }
+    }
+}
+
+impl TrainConfig {
+    /// The paper's recipe: zero start, SGD lr 0.5, 200 epochs, no hard-cut stage.
+    pub fn paper() -> TrainConfig {
+        TrainConfig {
+            recipe: Recipe::Paper,
+            epochs: 200,
+            lr: 0.5,
+            optimizer: OptimizerKind::Sgd,
+            init: Init::Zero,
+            refine: false,
+            refine_restarts: false,
+            recalibrate: false,
+            ..TrainConfig::default()
+        }
+    }
+
+    /// The configuration of a named recipe.
+    pub fn recipe(r: Recipe) -> TrainConfig {
+        match r {
+            Recipe::Paper => TrainConfig::paper(),
+            Recipe::Default => TrainConfig::default(),
+        }
+    }
+}
+
+/// Why training failed.
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    /// Reading, splitting or scaling the data.
+    #[error(transparent)]
+    Data(#[from] DataError),
+    /// Laying out events for the kernel.
+    #[error(transparent)]
+    Kernel(#[from] KernelError),
+    /// A hard-cut step.
+    #[error(transparent)]
+    Hard(#[from] HardError),
+    /// A tensor operation.
+    #[error("tensor operation failed: {0}")]
+    Tensor(String),
+    /// A setting out of range.
+    #[error("invalid setting {name} = {value}: expected {expected}")]
+    Config {
+        /// The setting.
+        name: &'static str,
+        /// Its value.
+        value: String,
+        /// What was expected.
+        expected: String,
+    },
+    /// A direction given for a feature that is not used.
+    #[error("direction given for feature '{feature}', which is not a feature (have: {have})")]
+    UnknownDirection {
+        /// The name given.
+        feature: String,
+        /// The features.
+        have: String,
+    },
+    /// The loss became NaN or infinite.
+    #[error("the loss became {value} at epoch {epoch}; lower the learning rate")]
+    Diverged {
+        /// Epoch.
+        epoch: usize,
+        /// The value.
+        value: f64,
+    },
+}
+
+impl From<candle_core::Error> for TrainError {
+    fn from(e: candle_core::Error) -> Self {
+        TrainError::Tensor(e.to_string())
+    }
+}
+
+/// What [`train`] reports while it runs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Progress {
+    /// A gradient epoch finished.
+    Epoch {
+        /// Epochs done.
+        done: usize,
+        /// Epochs in total.
+        total: usize,
+        /// Training loss.
+        loss: f64,
+    },
+    /// The hard-cut stage started.
+    Refining,
+}
+
+fn bad(name: &'static str, value: impl ToString, expected: &str) -> TrainError {
+    TrainError::Config { name, value: value.to_string(), expected: expected.to_string() }
+}
+
+fn check(cfg: &TrainConfig) -> Result<(), TrainError> {
+    let positive = [("steepness", cfg.steepness), ("lr", cfg.lr)];
+    for (name, v) in positive {
+        if !(v.is_finite() && v > 0.0) {
+            return Err(bad(name, v, "a positive finite number"));
+        }
+    }
+    let w = &cfg.loss;
+    let nonneg = [
+        ("alpha", w.alpha),
+        ("beta", w.beta),
+        ("gamma", w.gamma),
+        ("delta", w.delta),
+        ("eps", w.eps),
+        ("rho", w.rho),
+    ];
+    for (name, v) in nonneg {
+        if !(v.is_finite() && v >= 0.0) {
+            return Err(bad(name, v, "a finite number >= 0"));
+        }
+    }
+    if w.rho == 0.0 {
+        return Err(bad("rho", 0, "a positive number (it keeps the smoothness finite)"));
+    }
+    for (name, v) in [("adam_beta1", cfg.adam_beta1), ("adam_beta2", cfg.adam_beta2)] {
+        if !(0.0..1.0).contains(&v) {
+            return Err(bad(name, v, "a number in [0, 1)"));
+        }
+    }
+    if cfg.targets.is_empty() || cfg.targets.len() > cabin_infer::cut::MAX_POINTS {
+        let max = cabin_infer::cut::MAX_POINTS;
+        return Err(bad("targets", cfg.targets.len(), &format!("1 to {max} targets")));
+    }
+    for &t in &cfg.targets {
+        if !(t > 0.0 && t < 1.0) {
+            return Err(bad("targets", t, "every target strictly between 0 and 1"));
+        }
+    }
+    let mut sorted = cfg.targets.clone();
+    sorted.sort_by(f64::total_cmp);
+    if sorted.windows(2).any(|p| p[0] == p[1]) {
+        return Err(bad("targets", format!("{:?}", cfg.targets), "distinct targets"));
+    }
+    Ok(())
+}
+
+/// Each feature's direction: given ones by name, the rest automatic.
+fn directions(ds: &Dataset, rows: &[usize], cfg: &TrainConfig) -> Result<Vec<Op>, TrainError> {
+    let mut dirs = auto_directions(ds, rows);
+    for (name, op) in &cfg.directions {
+        let Some(k) = ds.features.iter().position(|f| f == name) else {
+            let have = ds.features.join(", ");
+            return Err(TrainError::UnknownDirection { feature: name.clone(), have });
+        };
+        dirs[k] = *op;
+    }
+    Ok(dirs)
+}
+
+/// Standardised columns of `rows`, with their labels and weights.
+fn standardised(ds: &Dataset, sc: &Scaler, rows: &[usize]) -> (Vec<Vec<f64>>, Vec<bool>, Vec<f64>) {
+    let cols = ds
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(k, c)| rows.iter().map(|&r| sc.transform(k, c[r])).collect())
+        .collect();
+    let y = rows.iter().map(|&r| ds.is_signal[r]).collect();
+    let w = rows.iter().map(|&r| ds.weights[r]).collect();
+    (cols, y, w)
+}
+
+/// The weighted `level`-quantile of `values` (positive weight mass; negative weights count
+/// as zero here, which only affects the starting point).
+fn weighted_quantile(values: &[f64], weights: &[f64], level: f64) -> f64 {
+    let mut idx: Vec<usize> = (0..values.len()).collect();
+    idx.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+    let total: f64 = weights.iter().map(|w| w.max(0.0)).sum();
+    let mut acc = 0.0;
+    for &i in &idx {
+        acc += weights[i].max(0.0);
+        if acc >= level * total {
+            return values[i];
+        }
+    }
+    idx.last().map_or(0.0, |&i| values[i])
+}
+
+/// Starting biases `E x m` (row-major).
+fn initial_biases(
+    init: Init,
+    targets: &[f64],
+    cols: &[Vec<f64>],
+    y: &[bool],
+    w: &[f64],
+    sign: &[f64],
+) -> Vec<f64> {
+    let m = cols.len();
+    match init {
+        Init::Zero => vec![0.0; targets.len() * m],
+        Init::Quantile => {
+            let sig_w: Vec<f64> = y.iter().zip(w).filter(|(s, _)| **s).map(|(_, w)| *w).collect();
+            let sig_cols: Vec<Vec<f64>> = cols
+                .iter()
+                .map(|c| c.iter().zip(y).filter(|(_, s)| **s).map(|(v, _)| *v).collect())
+                .collect();
+            let mut b = Vec::with_capacity(targets.len() * m);
+            for &t in targets {
+                let keep = t.powf(1.0 / m as f64);
+                for k in 0..m {
+                    // `>` keeps the top `keep` of the signal, `<` the bottom.
+                    let level = if sign[k] > 0.0 { 1.0 - keep } else { keep };
+                    let c = weighted_quantile(&sig_cols[k], &sig_w, level);
+                    b.push(-c * sign[k]);
+                }
+            }
+            b
+        }
+    }
+}
+
+fn losses(v: [f64; 6]) -> Losses {
+    Losses { total: v[0], effic: v[1], backg: v[2], cutsz: v[3], smooth: v[4], bce: v[5] }
+}
+
+fn efficiency(e: &Eff) -> Efficiency {
+    let mut extra = Map::new();
+    extra.insert("n_sig".into(), json!(e.n_sig));
+    extra.insert("n_bkg".into(), json!(e.n_bkg));
+    Efficiency { eff_sig: e.eff_sig, eff_bkg: e.eff_bkg, extra }
+}
+
+/// Trains a scan of working points on `split.train` of `ds` and evaluates it on both splits.
+///
+/// `progress` is called after every epoch and when the hard-cut stage starts. Runs on the
+/// current rayon pool (use `ThreadPool::install` to choose the thread count).
+///
+/// # Errors
+/// [`TrainError`] for invalid settings, unusable data (a constant feature, a class without
+/// weight), a direction for an unknown feature, or a diverging loss.
+pub fn train(
+    ds: &Dataset,
+    split: &Split,
+    cfg: &TrainConfig,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<CutsFile, TrainError> {
+    check(cfg)?;
+    let start = Instant::now();
+    let mut targets = cfg.targets.clone();
+    targets.sort_by(f64::total_cmp);
+    let points = targets.len();
+
+    // 1. Scaler, directions, kernel layouts.
+    let scaler = Scaler::fit(ds, &split.train)?;
+    let ops = directions(ds, &split.train, cfg)?;
+    let sign: Vec<f64> = ops.iter().map(|o| if o.is_lower_bound() { 1.0 } else { -1.0 }).collect();
+    let m = ds.features.len();
+    let (cols, y, w) = standardised(ds, &scaler, &split.train);
+    let train_ev = Arc::new(Prepared::new(&cols, &y, &w, &sign, cfg.steepness)?);
+    let test_ev = if cfg.test_every > 0 && !split.test.is_empty() {
+        let (tc, ty, tw) = standardised(ds, &scaler, &split.test);
+        Prepared::new(&tc, &ty, &tw, &sign, cfg.steepness).ok().map(Arc::new)
+    } else {
+        None
+    };
+
+    // 2. Start.
+    let b0 = initial_biases(cfg.init, &targets, &cols, &y, &w, &sign);
+    drop((cols, y, w));
+    let bias = Var::from_vec(b0, (points, m), &Device::Cpu)?;
+
+    // 3. Gradient stage.
+    let mut opt = Optimizer::new(cfg.optimizer, cfg.lr, cfg.adam_beta1, cfg.adam_beta2);
+    let mut history = Vec::with_capacity(cfg.epochs);
+    let grad_start = Instant::now();
+    for epoch in 0..cfg.epochs {
+        let parts = loss(&train_ev, cfg.precision, bias.as_tensor(), &targets, &cfg.loss)?;
+        let values = parts.values()?;
+        if !values[0].is_finite() {
+            return Err(TrainError::Diverged { epoch, value: values[0] });
+        }
+        let last = epoch + 1 == cfg.epochs;
+        let test = match &test_ev {
+            Some(t) if epoch % cfg.test_every == 0 || last => {
+                let p = loss(t, cfg.precision, bias.as_tensor(), &targets, &cfg.loss)?;
+                Some(losses(p.values()?))
+            }
+            _ => None,
+        };
+        history.push(Epoch { epoch: epoch as u32, train: losses(values), test });
+        let grads = parts.total.backward()?;
+        let g = grads
+            .get(bias.as_tensor())
+            .ok_or_else(|| TrainError::Tensor("no gradient for the biases".into()))?;
+        opt.step(&bias, g)?;
+        progress(&Progress::Epoch { done: epoch + 1, total: cfg.epochs, loss: values[0] });
+    }
+    let grad_seconds = grad_start.elapsed().as_secs_f64();
+    let b: Vec<f64> = bias.as_tensor().to_dtype(DType::F64)?.flatten_all()?.to_vec1()?;
+    let soft = loss(&train_ev, Precision::Exact, bias.as_tensor(), &targets, &cfg.loss)?;
+    let soft_sig: Vec<f64> = soft.eff_sig.to_vec1()?;
+    let soft_bkg: Vec<f64> = soft.eff_bkg.to_vec1()?;
+
+    // Cuts in physical units: c = -b / s standardised, x = mean + scale * c.
+    let slots: Vec<Slot> =
+        ops.iter().enumerate().map(|(k, &op)| Slot { input: k as u16, op }).collect();
+    let thresholds: Vec<f64> = (0..points)
+        .flat_map(|e| {
+            let b = &b;
+            let (sign, scaler) = (&sign, &scaler);
+            (0..m).map(move |k| scaler.inverse(k, -b[e * m + k] * sign[k]))
+        })
+        .collect();
+    let mut table =
+        OwnedTable { names: ds.features.clone(), targets: targets.clone(), slots, thresholds };
+
+    // 4. Hard-cut stage on the training split.
+    let train_events = Events {
+        columns: &ds.columns,
+        is_signal: &ds.is_signal,
+        weights: &ds.weights,
+        rows: &split.train,
+    };
+    let hard_start = Instant::now();
+    let mut refine_starts: Option<Vec<hard::Start>> = None;
+    let mut recal_delta: Option<Vec<f64>> = None;
+    if cfg.refine || cfg.recalibrate {
+        progress(&Progress::Refining);
+    }
+    if cfg.refine {
+        let opts = RefineOptions {
+            restarts: cfg.refine_restarts,
+            scales: Some(scaler.scale.clone()),
+            ..RefineOptions::default()
+        };
+        let rep = hard::refine(&mut table, &targets, &train_events, &opts)?;
+        refine_starts = Some(rep.points.iter().map(|p| p.start).collect());
+    }
+    if cfg.recalibrate {
+        let opts = RecalOptions { scales: Some(scaler.scale.clone()) };
+        let rep = hard::recalibrate(&mut table, &targets, &train_events, &opts)?;
+        recal_delta = Some(rep.points.iter().map(|p| p.delta).collect());
+    }
+    let hard_seconds = hard_start.elapsed().as_secs_f64();
+
+    // 5. Hard efficiencies on both splits.
+    let view = table.view().map_err(HardError::from)?;
+    let eff_train = hard::efficiencies(&view, &train_events)?;
+    let test_events = Events { rows: &split.test, ..train_events };
+    let eff_test = hard::efficiencies(&view, &test_events)?;
+
+    let working_points = (0..points)
+        .map(|e| {
+            let cuts = (0..m)
+                .map(|k| Cut {
+                    feature: ds.features[k].clone(),
+                    op: ops[k],
+                    value: table.thresholds[e * m + k],
+                })
+                .collect();
+            let mut extra = Map::new();
+            extra.insert(
+                "soft_train".into(),
+                json!({ "eff_sig": soft_sig[e], "eff_bkg": soft_bkg[e] }),
+            );
+            if let Some(s) = &refine_starts {
+                extra.insert("refine_start".into(), json!(s[e]));
+            }
+            if let Some(d) = &recal_delta {
+                extra.insert("recal_shift".into(), json!(d[e]));
+            }
+            WorkingPoint {
+                target: targets[e],
+                cuts,
+                train: efficiency(&eff_train[e]),
+                test: efficiency(&eff_test[e]),
+                extra,
+            }
+        })
+        .collect();
+
+    let features = (0..m)
+        .map(|k| Feature {
+            name: ds.features[k].clone(),
+            direction: ops[k],
+            mean: scaler.mean[k],
+            scale: scaler.scale[k],
+        })
+        .collect();
+    let config = match serde_json::to_value(cfg) {
+        Ok(Value::Object(map)) => map,
+        _ => Map::new(),
+    };
+    let mut extra = Map::new();
+    extra.insert(
+        "timing".into(),
+        json!({
+            "total_seconds": start.elapsed().as_secs_f64(),
+            "gradient_seconds": grad_seconds,
+            "ms_per_epoch": if cfg.epochs > 0 { 1e3 * grad_seconds / cfg.epochs as f64 } else { 0.0 },
+            "hard_seconds": hard_seconds,
+            "train_events": split.train.len(),
+            "test_events": split.test.len(),
+        }),
+    );
+    Ok(CutsFile {
+        schema: SCHEMA.to_string(),
+        generator: format!("cabin {}", env!("CARGO_PKG_VERSION")),
+        features,
+        working_points,
+        config,
+        inputs: ds.inputs.clone(),
+        history,
+        quantization: None,
+        extra,
+    })
+}
+
+/// Runs `f` on a rayon pool of `threads` threads (0 = one per core), passing the count.
+///
+/// # Errors
+/// [`TrainError::Config`] if the pool cannot be built, or whatever `f` returns.
+pub fn with_threads<R: Send>(
+    threads: usize,
+    f: impl FnOnce(usize) -> Result<R, TrainError> + Send,
+) -> Result<R, TrainError> {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| bad("threads", threads, &format!("a usable thread count ({e})")))?;
+    let n = pool.current_num_threads();
+    pool.install(|| f(n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weighted_quantile_picks_the_level() {
+        let v = [5.0, 1.0, 3.0, 2.0, 4.0];
+        let w = [1.0; 5];
+        assert_eq!(weighted_quantile(&v, &w, 0.4), 2.0);
+        assert_eq!(weighted_quantile(&v, &w, 1.0), 5.0);
+        assert_eq!(weighted_quantile(&v, &[0.0, 0.0, 0.0, 0.0, 1.0], 0.1), 4.0);
+    }
+
+    #[test]
+    fn rejects_bad_settings() {
+        let mut c = TrainConfig::default();
+        c.targets = vec![0.5, 1.2];
+        assert!(matches!(check(&c), Err(TrainError::Config { name: "targets", .. })));
+        let mut c = TrainConfig::paper();
+        c.lr = -1.0;
+        assert!(matches!(check(&c), Err(TrainError::Config { name: "lr", .. })));
+        let mut c = TrainConfig::default();
+        c.targets = vec![0.5, 0.5];
+        assert!(check(&c).is_err());
+        assert!(check(&TrainConfig::default()).is_ok());
+    }
+}
