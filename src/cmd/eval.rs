@@ -1,10 +1,222 @@
-//! `cabin eval` (being built).
+//! `cabin eval`: recompute the hard-cut efficiencies, ROC, AUC and smoothness of a cut file on
+//! a data file, print them and optionally write the cut file with an `evaluation` section.
+//!
+//! Without data options the inputs recorded in the cut file are reloaded (their checksums must
+//! still match) and split with the recorded seed and test fraction; the test split is
+//! evaluated. With data options, all of their events are evaluated unless `--rows` says
+//! otherwise. The features are always the cut file's, in its order.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use cabin_infer::doc::CutsFile;
+use cabin_train::data::{Dataset, Split};
+use cabin_train::eval::{evaluate, Evaluation};
+use cabin_train::hard::Events;
+use serde_json::{json, Value};
+
+use super::data_args::DataArgs;
+use crate::output::write_atomic;
+
+/// Which events of the data to evaluate.
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rows {
+    /// Every event.
+    All,
+    /// The training split (`--test-fraction`, `--seed`).
+    Train,
+    /// The test split.
+    Test,
+}
+
+impl Rows {
+    fn name(self) -> &'static str {
+        match self {
+            Rows::All => "all",
+            Rows::Train => "train",
+            Rows::Test => "test",
+        }
+    }
+}
 
 /// Options of `cabin eval`.
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The cut file (`cabin.cuts/1`) to evaluate; it is never modified unless -o names it.
+    #[arg(value_name = "CUTS.json")]
+    pub cuts: PathBuf,
+
+    /// The data to evaluate on [default: the inputs recorded in the cut file, test split].
+    #[command(flatten)]
+    pub data: DataArgs,
+
+    /// Which events to evaluate [default: `test` for the recorded inputs, `all` for data
+    /// given here].
+    #[arg(long, value_enum, help_heading = "Evaluation")]
+    pub rows: Option<Rows>,
+
+    /// Write the cut file with an `evaluation` section here (atomically) [default: only
+    /// print the table].
+    #[arg(short, long, value_name = "FILE", help_heading = "Output")]
+    pub output: Option<PathBuf>,
+}
 
 /// Runs `cabin eval`.
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("`cabin eval` is not built yet")
+pub fn run(args: Args) -> Result<()> {
+    let text = std::fs::read_to_string(&args.cuts)
+        .with_context(|| format!("cannot read '{}'", args.cuts.display()))?;
+    let mut doc = CutsFile::from_json(&text)
+        .with_context(|| format!("cannot use '{}'", args.cuts.display()))?;
+    let table = doc.table().with_context(|| format!("cannot use '{}'", args.cuts.display()))?;
+    let names: Vec<String> = doc.features.iter().map(|f| f.name.clone()).collect();
+
+    let recorded = no_data_given(&args.data);
+    let mut data = if recorded { recorded_inputs(&doc, &args.cuts)? } else { args.data.clone() };
+    if let Some(f) = &data.features {
+        if f != &names {
+            bail!(
+                "--features {} differs from the cut file's features {}",
+                f.join(","),
+                names.join(",")
+            );
+        }
+    }
+    data.features = Some(names.clone());
+    let rows = args.rows.unwrap_or(if recorded { Rows::Test } else { Rows::All });
+
+    let (ds, split) = data.load()?;
+    if recorded {
+        check_checksums(&doc, &ds)?;
+    }
+    let chosen = select(&ds, &split, rows);
+    let ev = Events {
+        columns: &ds.columns,
+        is_signal: &ds.is_signal,
+        weights: &ds.weights,
+        rows: &chosen,
+    };
+    let scales: Vec<f64> = doc.features.iter().map(|f| f.scale).collect();
+    let result = evaluate(&table, &ev, Some(&scales)).context("cannot evaluate the cuts")?;
+
+    print!("{}", report(&result));
+    if let Some(out) = &args.output {
+        let section = json!({
+            "data": {
+                "inputs": ds.inputs,
+                "rows": rows.name(),
+                "events": chosen.len(),
+                "seed": data.seed,
+                "test_fraction": data.test_fraction,
+                "recorded_inputs": recorded,
+            },
+            "auc": result.area.auc,
+            "bkg_area": result.area.bkg_area,
+            "working_points": result.working_points,
+            "roc": result.roc,
+            "smoothness": result.smoothness,
+        });
+        doc.extra.insert("evaluation".into(), section);
+        write_atomic(out, doc.to_json().as_bytes())?;
+        println!("wrote {}", out.display());
+    }
+    Ok(())
+}
+
+/// True when none of the input options was given.
+fn no_data_given(d: &DataArgs) -> bool {
+    d.input.is_none() && d.data.is_none() && d.signal.is_none() && d.background.is_none()
+}
+
+/// The data options that reload the inputs and split recorded in the cut file.
+fn recorded_inputs(doc: &CutsFile, cuts: &Path) -> Result<DataArgs> {
+    if doc.inputs.is_empty() {
+        bail!("'{}' records no inputs; give the data to evaluate on", cuts.display());
+    }
+    let base = cuts.parent().unwrap_or(Path::new("."));
+    let spec = |i: &cabin_infer::doc::Input| -> String {
+        // A relative path is taken as recorded (relative to where training ran) if it exists
+        // from here, else relative to the cut file's folder.
+        let p = Path::new(&i.path);
+        let path = if p.is_absolute() || p.exists() { p.to_path_buf() } else { base.join(p) };
+        match &i.tree {
+            Some(t) => format!("{}:{t}", path.display()),
+            None => path.display().to_string(),
+        }
+    };
+    let find = |role: &str| doc.inputs.iter().find(|i| i.role == role);
+    let cfg = &doc.config;
+    let mut d = DataArgs {
+        label: cfg.get("label").and_then(Value::as_str).map(str::to_string),
+        weight: cfg.get("weight").and_then(Value::as_str).map(str::to_string),
+        drop_nonfinite: cfg.get("drop_nonfinite").and_then(Value::as_bool).unwrap_or(false),
+        ..DataArgs::default()
+    };
+    d.seed = cfg.get("seed").and_then(Value::as_u64).unwrap_or(42);
+    d.test_fraction = cfg.get("test_fraction").and_then(Value::as_f64).unwrap_or(0.2);
+    match (find("signal"), find("background"), find("data")) {
+        (Some(s), Some(b), _) => {
+            d.signal = Some(spec(s));
+            d.background = Some(spec(b));
+        }
+        (_, _, Some(x)) => d.data = Some(spec(x)),
+        _ => {
+            let roles: Vec<&str> = doc.inputs.iter().map(|i| i.role.as_str()).collect();
+            bail!(
+                "'{}' records inputs with roles {}, expected signal and background, or data",
+                cuts.display(),
+                roles.join(", ")
+            );
+        }
+    }
+    Ok(d)
+}
+
+/// The reloaded inputs must be the files the cuts were learned from.
+fn check_checksums(doc: &CutsFile, ds: &Dataset) -> Result<()> {
+    for want in &doc.inputs {
+        let Some(got) = ds.inputs.iter().find(|i| i.role == want.role) else { continue };
+        if !want.sha256.is_empty() && got.sha256 != want.sha256 {
+            bail!(
+                "{} input '{}' has changed since training (sha256 {}, recorded {}); give the \
+                 data explicitly to evaluate on it anyway",
+                want.role,
+                got.path,
+                got.sha256,
+                want.sha256
+            );
+        }
+    }
+    Ok(())
+}
+
+fn select(ds: &Dataset, split: &Split, rows: Rows) -> Vec<usize> {
+    match rows {
+        Rows::All => (0..ds.len()).collect(),
+        Rows::Train => split.train.clone(),
+        Rows::Test => split.test.clone(),
+    }
+}
+
+/// The printed table.
+fn report(e: &Evaluation) -> String {
+    let mut s = format!(
+        "{:>7}  {:>9}  {:>9}  {:>8}  {:>8}\n",
+        "target", "eff sig", "eff bkg", "n sig", "n bkg"
+    );
+    for p in &e.working_points {
+        s.push_str(&format!(
+            "{:>7.3}  {:>9.4}  {:>9.5}  {:>8}  {:>8}\n",
+            p.target, p.eff_sig, p.eff_bkg, p.n_sig, p.n_bkg
+        ));
+    }
+    s.push_str(&format!("AUC {:.4} (trapezoid through (0,0) and (1,1))\n", e.area.auc));
+    s.push_str("cut smoothness: total variation (in sd), reversals, order violations\n");
+    for c in &e.smoothness {
+        let rel = c.relative_variation.map_or("-".to_string(), |v| format!("{v:.3}"));
+        s.push_str(&format!(
+            "  {} {}: {rel}, {}, {}\n",
+            c.feature, c.op, c.reversals, c.order_violations
+        ));
+    }
+    s
 }
