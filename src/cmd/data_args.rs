@@ -13,7 +13,7 @@ use cabin_train::data::{self, Dataset, FileKind, LoadOptions, Source, SourceSpec
 /// tree is split into its signal and background trees by their names; anything else means
 /// `--data FILE[:TREE]`. A command with its own positional argument declares it before
 /// flattening these options, so that `FILE[:TREE]` comes after it.
-#[derive(clap::Args, Clone, Debug, Default, PartialEq)]
+#[derive(clap::Args, Clone, Debug, PartialEq)]
 #[command(next_help_heading = "Input data")]
 pub struct DataArgs {
     /// Input file, as a shortcut for the options below. A ROOT file with no tree given: the
@@ -63,6 +63,25 @@ pub struct DataArgs {
     /// Seed of the train/test split (the same seed gives the same split on every machine).
     #[arg(long, value_name = "N", default_value_t = 42)]
     pub seed: u64,
+}
+
+impl Default for DataArgs {
+    /// No input, and the command-line defaults for everything else (test fraction 0.2,
+    /// seed 42), so that `DataArgs { data: ..., ..DataArgs::default() }` behaves like the CLI.
+    fn default() -> Self {
+        DataArgs {
+            input: None,
+            signal: None,
+            background: None,
+            data: None,
+            label: None,
+            features: None,
+            weight: None,
+            drop_nonfinite: false,
+            test_fraction: 0.2,
+            seed: 42,
+        }
+    }
 }
 
 /// The label column when none is given.
@@ -210,6 +229,7 @@ mod tests {
         assert_eq!((a.test_fraction, a.seed), (0.3, 7));
         let d = args(&["x.csv"]);
         assert_eq!((d.test_fraction, d.seed), (0.2, 42));
+        assert_eq!(DataArgs { input: Some("x.csv".into()), ..DataArgs::default() }, d);
     }
 
     #[test]
