@@ -16,7 +16,7 @@ use cabin_train::data::{self, Dataset, FileKind, LoadOptions, Source, SourceSpec
 #[derive(clap::Args, Clone, Debug, PartialEq)]
 #[command(next_help_heading = "Input data")]
 pub struct DataArgs {
-    /// Input file, as a shortcut for the options below. A ROOT file with no tree given: the
+    /// Input file, a shortcut for --data or --signal/--background. A ROOT file with no tree given: the
     /// signal tree and the background tree are picked by name (`sig_tree`/`bkg_tree`,
     /// `TreeS`/`TreeB`, or one name containing `sig` and one containing `bkg`, `back` or `bg`;
     /// zero or several candidates is an error listing the trees); a ROOT file with a single
