@@ -191,3 +191,51 @@ fn legacy_compression_is_an_error_not_a_panic() {
     assert!(e.contains("mlpHiggs.root:sig_filtered'"), "{e}");
     assert!(e.contains("the ROOT reader failed"), "{e}");
 }
+
+/// Writes a ROOT file with two trees of mixed branch types through oxyroot's writer.
+fn write_fixture(path: &std::path::Path, names: [&str; 2]) {
+    let mut file = oxyroot::RootFile::create(path).unwrap();
+    for (t, name) in names.iter().enumerate() {
+        let n = 50;
+        let off = t as i32 * 100;
+        let mut tree = oxyroot::WriterTree::new(*name);
+        tree.new_branch("i32", (0..n).map(move |i| i + off));
+        tree.new_branch("i64", (0..n).map(move |i| i64::from(i + off) * 1_000_000_000));
+        tree.new_branch("u8", (0..n).map(|i| (i % 7) as u8));
+        tree.new_branch("flag", (0..n).map(|i| i % 2 == 0));
+        tree.new_branch("f64", (0..n).map(|i| f64::from(i) * 0.25));
+        tree.new_branch("vec", (0..n).map(|i| vec![i as f32; 2]));
+        tree.write(&mut file).unwrap();
+    }
+    file.close().unwrap();
+}
+
+#[test]
+fn integer_bool_and_vector_branches() {
+    let dir = std::env::temp_dir().join(format!("cabin-data-root-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("mixed.root");
+    write_fixture(&f, ["sig", "bkg"]);
+    let f = f.display().to_string();
+    let ds = load(&separate(&f, "sig", "bkg"), &all()).unwrap();
+    // The vector branch is not a default feature; the numeric ones are widened to f64.
+    assert_eq!(ds.features, ["i32", "i64", "u8", "flag", "f64"]);
+    assert_eq!(ds.counts(), (50, 50));
+    assert_eq!(ds.row(51), [101.0, 101e9, 1.0, 0.0, 0.25]);
+    assert_eq!(ds.row(2), [2.0, 2e9, 2.0, 1.0, 0.5]);
+
+    let opts = LoadOptions { features: Some(vec!["vec".into()]), ..all() };
+    let e = err(&separate(&f, "sig", "bkg"), &opts);
+    assert!(e.starts_with("column 'vec' in '"), "{e}");
+    assert!(e.contains("mixed.root:sig' has type 'Vec<f32>'"), "{e}");
+
+    // Tree names that say nothing about the class.
+    let g = dir.join("plain.root");
+    write_fixture(&g, ["first", "second"]);
+    let g = g.display().to_string();
+    let src = Source::Separate { signal: SourceSpec::parse(&g), background: SourceSpec::parse(&g) };
+    let e = err(&src, &all());
+    assert!(e.contains("cannot choose the signal tree of '"), "{e}");
+    assert!(e.contains("no tree name looks like signal (trees: first, second)"), "{e}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
