@@ -1,10 +1,322 @@
-//! `cabin quantize` (being built).
+//! `cabin quantize`: turn a cut table into a fixed-point table.
+//!
+//! Reads a `cabin.cuts/1` file, reloads the events it was trained on (the `inputs` it records,
+//! with the features, label, weight, test fraction and seed of its `config`; or the data
+//! options given here), chooses one fixed-point format per feature on the training split,
+//! quantises every cut (see `cabin_infer::fixed` for the rules), measures the efficiency change
+//! on the test split and writes the cut file with its `quantization` section.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use cabin_infer::doc::{CutsFile, Input};
+use cabin_infer::{Format, Rounding};
+use cabin_train::data::{self, Dataset, LoadOptions, Source, SourceSpec, Split};
+use cabin_train::quantize::{self, FormatRequest, FracChoice, Outcome};
+use serde_json::Value;
+
+use super::data_args::{DataArgs, DEFAULT_LABEL};
+use crate::output::write_atomic;
 
 /// Options of `cabin quantize`.
-#[derive(clap::Args)]
-pub struct Args {}
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// The cut file to quantise (`cabin.cuts/1` JSON, as written by `cabin train`).
+    #[arg(value_name = "CUTS.json")]
+    pub cuts: PathBuf,
+
+    /// Bits per input `W` (1..=32; signed formats need at least 2).
+    #[arg(long, value_name = "W", default_value_t = 16)]
+    pub bits: u8,
+
+    /// The same number of fractional bits for every feature (-32..=32; negative means a grid
+    /// coarser than 1). Without it, `--auto` is used.
+    #[arg(long, value_name = "F", allow_hyphen_values = true, conflicts_with = "auto")]
+    pub frac: Option<i8>,
+
+    /// Choose the fractional bits per feature: the finest grid on which no training event (or
+    /// at most `--max-saturation` of them) saturates. The default.
+    #[arg(long)]
+    pub auto: bool,
+
+    /// How inputs are put on the grid: `truncate` (AP_TRN, toward minus infinity) or `round`
+    /// (AP_RND, to nearest, halves up). Both saturate (AP_SAT).
+    #[arg(long, value_name = "MODE", default_value = "truncate", value_parser = parse_rounding)]
+    pub rounding: Rounding,
+
+    /// With `--auto`: the largest fraction of training events allowed to saturate per feature
+    /// (then the range is taken from quantiles), e.g. 1e-4.
+    #[arg(long, value_name = "X", default_value_t = 0.0, conflicts_with = "frac")]
+    pub max_saturation: f64,
+
+    /// A per-feature format that overrides the choice: `NAME:s<W>.<F>` (signed) or
+    /// `NAME:u<W>.<F>` (unsigned), e.g. `met:u16.4` (16 bits, 4 fractional, `ap_ufixed<16,12>`).
+    /// Repeat or separate with commas.
+    #[arg(long = "format", value_name = "NAME:FMT", value_delimiter = ',', value_parser = parse_override)]
+    pub formats: Vec<(String, Format)>,
+
+    /// Where to write the quantised cut file.
+    #[arg(short, long, value_name = "PATH")]
+    pub output: PathBuf,
+
+    /// Data to choose formats on and measure the effect with; by default the inputs recorded
+    /// in the cut file. The test fraction and seed default to the cut file's.
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+fn parse_rounding(s: &str) -> Result<Rounding, String> {
+    match s {
+        "truncate" | "trn" | "AP_TRN" => Ok(Rounding::Truncate),
+        "round" | "rnd" | "AP_RND" => Ok(Rounding::Round),
+        _ => Err(format!("rounding '{s}' not known, expected 'truncate' or 'round'")),
+    }
+}
+
+fn parse_override(s: &str) -> Result<(String, Format), String> {
+    let (name, fmt) = s
+        .rsplit_once(':')
+        .ok_or_else(|| format!("format override '{s}' must be NAME:FORMAT, e.g. met:u16.4"))?;
+    if name.is_empty() {
+        return Err(format!("format override '{s}' has no feature name"));
+    }
+    let f: Format = fmt.parse().map_err(|e| format!("format override '{s}': {e}"))?;
+    Ok((name.to_string(), f))
+}
 
 /// Runs `cabin quantize`.
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("`cabin quantize` is not built yet")
+pub fn run(args: Args) -> Result<()> {
+    let text = std::fs::read_to_string(&args.cuts)
+        .with_context(|| format!("cannot read cut file '{}'", args.cuts.display()))?;
+    let file = CutsFile::from_json(&text)
+        .with_context(|| format!("cannot use cut file '{}'", args.cuts.display()))?;
+    if file.quantization.is_some() {
+        log::info!("'{}' already has a fixed-point table; it is replaced", args.cuts.display());
+    }
+
+    let (ds, split) = load_data(&args, &file)?;
+    let frac = match args.frac {
+        Some(f) => FracChoice::Fixed(f),
+        None => FracChoice::Auto { max_saturation: args.max_saturation },
+    };
+    let req = FormatRequest {
+        bits: args.bits,
+        frac,
+        rounding: args.rounding,
+        overrides: args.formats.clone(),
+    };
+    let out = quantize::quantize(&file, &ds, &split.train, &split.test, &req)
+        .context("cannot quantise the cuts")?;
+
+    for c in &out.choices {
+        let sat = c.saturated_below + c.saturated_above;
+        if sat > args.max_saturation {
+            log::warn!(
+                "feature '{}': {:.3}% of training events saturate in format {} ({})",
+                c.feature,
+                100.0 * sat,
+                c.format,
+                c.how
+            );
+        }
+    }
+    write_atomic(&args.output, out.file.to_json().as_bytes())?;
+    print_report(&out, split.test.len());
+    println!("wrote {}", args.output.display());
+    Ok(())
+}
+
+/// The events: from the data options if any input is given, else from the cut file's inputs.
+fn load_data(args: &Args, file: &CutsFile) -> Result<(Dataset, Split)> {
+    let config = &file.config;
+    let test_fraction = chosen(args.data.test_fraction, 0.2, config.get("test_fraction"));
+    let seed = match config.get("seed").and_then(Value::as_u64) {
+        Some(s) if args.data.seed == 42 => s,
+        _ => args.data.seed,
+    };
+    let features: Vec<String> = file.features.iter().map(|f| f.name.clone()).collect();
+    let given = args.data.input.is_some()
+        || args.data.data.is_some()
+        || args.data.signal.is_some()
+        || args.data.background.is_some();
+
+    let ds = if given {
+        let mut d = args.data.clone();
+        if d.features.is_none() {
+            d.features = Some(features.clone());
+        }
+        d.test_fraction = test_fraction;
+        d.seed = seed;
+        let source = d.source()?;
+        data::load(&source, &d.options()).context("cannot load the data")?
+    } else {
+        let source = recorded_source(file, &args.cuts, args.data.label.as_deref())?;
+        let weight = args
+            .data
+            .weight
+            .clone()
+            .or_else(|| config.get("weight").and_then(Value::as_str).map(str::to_string));
+        let opts = LoadOptions {
+            features: Some(features.clone()),
+            weight,
+            drop_nonfinite: args.data.drop_nonfinite
+                || config.get("drop_nonfinite").and_then(Value::as_bool).unwrap_or(false),
+        };
+        let ds = data::load(&source, &opts)
+            .context("cannot reload the inputs recorded in the cut file (give the data options)")?;
+        warn_changed(&file.inputs, &ds.inputs);
+        ds
+    };
+    if ds.features != features {
+        bail!(
+            "the data's features ({}) are not the cut file's ({})",
+            ds.features.join(", "),
+            features.join(", ")
+        );
+    }
+    let split = data::split(&ds, test_fraction, seed).context("cannot split the data")?;
+    log::info!(
+        "{} events, {} train / {} test (test fraction {test_fraction}, seed {seed})",
+        ds.len(),
+        split.train.len(),
+        split.test.len()
+    );
+    Ok((ds, split))
+}
+
+/// The flag's value unless it is the default and the cut file recorded another.
+fn chosen(flag: f64, default: f64, recorded: Option<&Value>) -> f64 {
+    match recorded.and_then(Value::as_f64) {
+        Some(r) if flag == default => r,
+        _ => flag,
+    }
+}
+
+/// The data source the cut file records; relative paths are tried as given, then next to the
+/// cut file.
+fn recorded_source(file: &CutsFile, cuts: &Path, label: Option<&str>) -> Result<Source> {
+    let spec = |i: &Input| {
+        let p = PathBuf::from(&i.path);
+        let near = cuts.parent().map(|d| d.join(&p));
+        let path = match near {
+            Some(n) if !p.is_file() && p.is_relative() && n.is_file() => n,
+            _ => p,
+        };
+        SourceSpec { path, tree: i.tree.clone() }
+    };
+    let find = |role: &str| file.inputs.iter().find(|i| i.role == role);
+    match (find("signal"), find("background"), find("data")) {
+        (Some(s), Some(b), _) => Ok(Source::Separate { signal: spec(s), background: spec(b) }),
+        (_, _, Some(d)) => {
+            let label = label
+                .map(str::to_string)
+                .or_else(|| file.config.get("label").and_then(Value::as_str).map(str::to_string))
+                .unwrap_or_else(|| DEFAULT_LABEL.to_string());
+            Ok(Source::Labelled { data: spec(d), label })
+        }
+        _ => {
+            let roles: Vec<&str> = file.inputs.iter().map(|i| i.role.as_str()).collect();
+            bail!(
+                "the cut file records no usable inputs (roles: [{}]; expected signal and \
+                 background, or data): give the data options",
+                roles.join(", ")
+            )
+        }
+    }
+}
+
+/// Warns when a reloaded file's checksum differs from the one recorded at training.
+fn warn_changed(recorded: &[Input], loaded: &[Input]) {
+    for (r, l) in recorded.iter().zip(loaded) {
+        if !r.sha256.is_empty() && r.sha256 != l.sha256 {
+            log::warn!(
+                "input '{}' changed since training (sha256 {} recorded, {} now)",
+                l.path,
+                r.sha256,
+                l.sha256
+            );
+        }
+    }
+}
+
+fn print_report(out: &Outcome, test_events: usize) {
+    println!(
+        "{:<20} {:>9} {:>8} {:>25} {:>10} {:>10}",
+        "feature", "format", "chosen", "training range", "sat.below", "sat.above"
+    );
+    for c in &out.choices {
+        let range = format!("[{:.4}, {:.4}]", c.data_min, c.data_max);
+        println!(
+            "{:<20} {:>9} {:>8} {:>25} {:>10.2e} {:>10.2e}",
+            c.feature, c.format, c.how, range, c.saturated_below, c.saturated_above
+        );
+    }
+    println!();
+    println!("efficiency change from quantisation on the test split ({test_events} events):");
+    println!(
+        "{:>7} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8}",
+        "target", "eff_sig", "fixed", "delta", "eff_bkg", "fixed", "delta", "flipped"
+    );
+    for e in &out.effect {
+        println!(
+            "{:>7.3} {:>10.6} {:>10.6} {:>+10.2e} {:>10.6} {:>10.6} {:>+10.2e} {:>8}",
+            e.target,
+            e.float_eff_sig,
+            e.fixed_eff_sig,
+            e.delta_eff_sig,
+            e.float_eff_bkg,
+            e.fixed_eff_bkg,
+            e.delta_eff_bkg,
+            e.flipped_events
+        );
+    }
+    if !out.constant_cuts.is_empty() {
+        println!();
+        println!(
+            "{} cut(s) became constant (threshold outside the format):",
+            out.constant_cuts.len()
+        );
+        if let Some(q) = &out.file.quantization {
+            for (p, feature) in &out.constant_cuts {
+                let what = q.working_points[*p]
+                    .iter()
+                    .find(|c| &c.feature == feature && c.value.is_none())
+                    .map(|c| match c.cut.decision {
+                        cabin_infer::Decision::AlwaysPass => "always passes",
+                        _ => "always fails",
+                    })
+                    .unwrap_or("constant");
+                println!(
+                    "  working point {p} (target {:.3}): '{feature}' {what}",
+                    out.effect[*p].target
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_overrides_and_rounding() {
+        let (n, f) = parse_override("met:u16.4").unwrap();
+        assert_eq!((n.as_str(), f), ("met", Format::new(false, 16, 4).unwrap()));
+        let (n, f) = parse_override("a:b:s12.-2").unwrap();
+        assert_eq!((n.as_str(), f), ("a:b", Format::new(true, 12, -2).unwrap()));
+        assert!(parse_override("met").unwrap_err().contains("NAME:FORMAT"));
+        assert!(parse_override("met:x16.4").unwrap_err().contains("'s<W>.<F>'"));
+        assert!(parse_override("met:u40.4").unwrap_err().contains("width 40"));
+        assert_eq!(parse_rounding("round").unwrap(), Rounding::Round);
+        assert!(parse_rounding("even").unwrap_err().contains("'even'"));
+    }
+
+    #[test]
+    fn recorded_value_wins_only_over_the_default() {
+        let v = Value::from(0.3);
+        assert_eq!(chosen(0.2, 0.2, Some(&v)), 0.3);
+        assert_eq!(chosen(0.25, 0.2, Some(&v)), 0.25);
+        assert_eq!(chosen(0.2, 0.2, None), 0.2);
+    }
 }
