@@ -10,6 +10,12 @@
 //! ```
 //!
 //! The default test uses a 10 % subset of the training rows and checks the guarantees only.
+//!
+//! Measured (release, 80,000 training events, 13 working points, quantile start, no gradient
+//! stage): test background at the genetic search's signal efficiencies .308/.406/.499/.606 is
+//! .0007/.0024/.0044/.0165 against the search's .0008/.0020/.0055/.0160, and .154/.261/.366 at
+//! .799/.898/.948 against .152/.251/.358; refinement took 7 s wall on a machine at load 11 on
+//! 2 cores (so about 1.5 s unloaded; a proper benchmark is still missing).
 
 use std::path::PathBuf;
 use std::time::Instant;

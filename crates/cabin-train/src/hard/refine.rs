@@ -14,7 +14,13 @@
 //!    shifted together onto the target; then (forward, then backward through the targets) from
 //!    each neighbour's refined cuts shifted onto its target. The best result is kept: the lowest
 //!    background weight, then the highest signal weight.
-//! 3. *Smoothing.* Among the thresholds of one cut that keep the signal at or above target and
+//! 3. *Lagrangian stage.* A constrained coordinate search stops as soon as the signal
+//!    constraint binds: tightening any one cut would cross the target, loosening one adds
+//!    background. From the best point so far, coordinate descent on
+//!    `eff_bkg - lambda * eff_sig` (each 1-D step again exact) moves cuts freely; `lambda` is
+//!    bisected so that the signal lands on the target, and every feasible point it reaches is
+//!    polished by the constrained search.
+//! 4. *Smoothing.* Among the thresholds of one cut that keep the signal at or above target and
 //!    the background within [`RefineOptions::smooth_slack`] of the refined optimum, the one
 //!    closest to the interpolation of the neighbouring working points' cuts is chosen. This
 //!    mostly places cuts that are inactive, or sit in an empty gap, where they continue the scan.
@@ -25,6 +31,7 @@
 
 use cabin_infer::doc::OwnedTable;
 use cabin_infer::{Op, Slot};
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::recal::check_targets;
@@ -39,6 +46,8 @@ pub struct RefineOptions {
     pub max_sweeps: usize,
     /// Restart each working point from its neighbours' refined cuts.
     pub restarts: bool,
+    /// Run the Lagrangian stage (trade signal between cuts; see [`refine()`]).
+    pub lagrange: bool,
     /// Rounds of the smoothing pass (0 = none).
     pub smooth_rounds: usize,
     /// Relative background increase a smoothing move may cost, e.g. `0.002` = 0.2 % of the
@@ -54,6 +63,7 @@ impl Default for RefineOptions {
         RefineOptions {
             max_sweeps: 8,
             restarts: true,
+            lagrange: true,
             smooth_rounds: 2,
             smooth_slack: 0.002,
             scales: None,
@@ -131,8 +141,9 @@ pub fn refine(
     let mut order: Vec<usize> = (0..points).collect();
     order.sort_by(|&a, &b| targets[a].total_cmp(&targets[b]));
 
-    let mut best: Vec<Best> = Vec::with_capacity(points);
-    for (p, &target) in targets.iter().enumerate() {
+    // Each working point's own starts are independent: one search state per thread.
+    let best_of = |p: usize, search: &mut Search| -> Best {
+        let target = targets[p];
         let own = table.thresholds[p * s..(p + 1) * s].to_vec();
         let mut b: Option<Best> = None;
         let (sig, _) = work.pass_sums(&slots, &own);
@@ -143,14 +154,27 @@ pub fn refine(
             let r = search.run(t, target, opts.max_sweeps, Start::OwnShifted);
             b = Some(keep_better(b, r));
         }
-        best.push(b.unwrap_or(Best {
-            th: own,
-            sig,
-            bkg: f64::INFINITY,
-            start: Start::Own,
-            feasible: false,
-        }));
-    }
+        if opts.lagrange {
+            if let Some(cur) = b.clone() {
+                let r = search.run_lagrange(&cur.th, target, opts.max_sweeps, cur.start);
+                b = Some(keep_better(Some(cur), r));
+            }
+        }
+        b.unwrap_or(Best { th: own, sig, bkg: f64::INFINITY, start: Start::Own, feasible: false })
+    };
+    let results: Vec<(Best, usize)> = (0..points)
+        .into_par_iter()
+        .map_init(
+            || Search::new(&work, &slots),
+            |search, p| {
+                let before = search.steps;
+                let b = best_of(p, search);
+                (b, search.steps - before)
+            },
+        )
+        .collect();
+    search.steps += results.iter().map(|r| r.1).sum::<usize>();
+    let mut best: Vec<Best> = results.into_iter().map(|r| r.0).collect();
 
     if opts.restarts && points > 1 {
         let forward = order.windows(2).map(|w| (w[0], w[1], Start::LowerNeighbour));
@@ -219,6 +243,10 @@ pub fn refine(
     let smooth_after = smoothness(table, Some(&work.scales));
     Ok(RefineReport { points, smooth_before, smooth_after, steps: search.steps })
 }
+
+/// Bisection steps of the Lagrangian search: `lambda` in `[1e-3, 1e3]`, known to within a
+/// factor of 1.03 at the end.
+const LAGRANGE_ITERATIONS: usize = 9;
 
 /// A candidate result for one working point.
 #[derive(Clone, Debug)]
@@ -324,26 +352,26 @@ impl<'w> Search<'w> {
     /// Builds the groups of cut `j`: events passing every other cut, by value of its input.
     fn build_groups(&mut self, j: usize) {
         let k = self.slots[j].input as usize;
-        let (x, w, sig) = (&self.work.x[k], &self.work.w, &self.work.sig);
+        let so = &self.work.sorted[k];
         let pass_j = &self.pass[j];
         self.groups.clear();
         let (mut cs, mut cb) = (0.0, 0.0);
-        for &i in &self.work.sorted[k] {
+        for (((&i, &v), &w), &sig) in so.idx.iter().zip(&so.v).zip(&so.w).zip(&so.sig) {
             let i = i as usize;
             if self.fails[i] != (!pass_j[i]) as u8 {
                 continue;
             }
-            if sig[i] {
-                cs += w[i];
+            if sig {
+                cs += w;
             } else {
-                cb += w[i];
+                cb += w;
             }
             match self.groups.last_mut() {
-                Some(g) if g.v == x[i] => {
+                Some(g) if g.v == v => {
                     g.cum_s = cs;
                     g.cum_b = cb;
                 }
-                _ => self.groups.push(Group { v: x[i], cum_s: cs, cum_b: cb }),
+                _ => self.groups.push(Group { v, cum_s: cs, cum_b: cb }),
             }
         }
     }
@@ -426,6 +454,76 @@ impl<'w> Search<'w> {
             }
             None => false,
         }
+    }
+
+    /// Moves cut `j` to the threshold minimising `eff_bkg - lambda * eff_sig` (no constraint);
+    /// returns whether it moved.
+    fn step_lagrange(&mut self, j: usize, lambda: f64) -> bool {
+        self.steps += 1;
+        self.build_groups(j);
+        let op = self.slots[j].op;
+        let (ws, wb) = (self.work.sum_sig, self.work.sum_bkg);
+        let f = |(cs, cb): (f64, f64)| cb / wb - lambda * cs / ws;
+        let cur = self.current(op, self.th[j]);
+        let mut best = (cur, f(self.candidate(op, cur)));
+        for g in 0..=self.groups.len() {
+            let v = f(self.candidate(op, g));
+            if v < best.1 - 1e-12 {
+                best = (g, v);
+            }
+        }
+        if best.0 == cur {
+            return false;
+        }
+        match self.threshold(j, best.0, None) {
+            Some(t) => {
+                self.th[j] = t;
+                self.set_pass(j);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Lagrangian search from `th`: coordinate descent on `eff_bkg - lambda * eff_sig`, with
+    /// `lambda` bisected (geometrically) so that the signal lands at the target. Unlike the
+    /// constrained search it can trade signal between cuts, so it leaves the corners where
+    /// every single-cut move would cross the target. Returns the best feasible point seen.
+    fn run_lagrange(&mut self, th: &[f64], target: f64, max_sweeps: usize, start: Start) -> Best {
+        let need = self.work.need(target);
+        let (mut lo, mut hi) = (1e-3f64, 1e3f64);
+        let mut best: Option<Best> = None;
+        let mut from = th.to_vec();
+        for _ in 0..LAGRANGE_ITERATIONS {
+            let lambda = (lo * hi).sqrt();
+            self.load(&from);
+            for _ in 0..max_sweeps {
+                let mut moved = false;
+                for j in 0..self.slots.len() {
+                    moved |= self.step_lagrange(j, lambda);
+                }
+                if !moved {
+                    break;
+                }
+            }
+            let (sig, bkg) = self.sums();
+            if sig >= need {
+                // Feasible: keep the best, continue from it, ask for less signal.
+                let r = Best { th: self.th.clone(), sig, bkg, start, feasible: true };
+                from = r.th.clone();
+                best = Some(keep_better(best, r));
+                hi = lambda;
+            } else {
+                lo = lambda;
+            }
+            log::trace!("lagrange: lambda {lambda:.4} sig {sig:.1} bkg {bkg:.1}");
+        }
+        // Polish the best feasible point under the constraint (never worse than it).
+        if let Some(b) = best.take() {
+            let r = self.run(b.th.clone(), target, max_sweeps, start);
+            return keep_better(Some(b), r);
+        }
+        best.unwrap_or_else(|| self.run(th.to_vec(), target, max_sweeps, start))
     }
 
     /// Coordinate search from `th` for target `target`.

@@ -24,8 +24,8 @@ pub(crate) struct Work {
     pub sum_bkg: f64,
     /// Scale (standard deviation) per input: the unit in which cuts are shifted together.
     pub scales: Vec<f64>,
-    /// Per input: local indices sorted by value, NaN values left out.
-    pub sorted: Vec<Vec<u32>>,
+    /// Per input: the events sorted by value, NaN values left out.
+    pub sorted: Vec<Sorted>,
     /// Per input: how far outside the data range an inactive cut is put.
     pub pad: Vec<f64>,
 }
@@ -59,7 +59,10 @@ impl Work {
         for (c, &scale) in x.iter().zip(&scales) {
             let mut idx: Vec<u32> = (0..n as u32).filter(|&i| !c[i as usize].is_nan()).collect();
             idx.sort_unstable_by(|&a, &b| c[a as usize].total_cmp(&c[b as usize]));
-            sorted.push(idx);
+            let v = idx.iter().map(|&i| c[i as usize]).collect();
+            let sw = idx.iter().map(|&i| ev.weights[ev.rows[i as usize]]).collect();
+            let ss = idx.iter().map(|&i| ev.is_signal[ev.rows[i as usize]]).collect();
+            sorted.push(Sorted { idx, v, w: sw, sig: ss });
             pad.push(0.01 * scale);
         }
         Ok(Work {
@@ -183,6 +186,19 @@ impl Work {
         }
         None
     }
+}
+
+/// The events of one input in value order, with their weights and classes alongside so that
+/// a scan reads memory in order.
+pub(crate) struct Sorted {
+    /// Local event index.
+    pub idx: Vec<u32>,
+    /// Value.
+    pub v: Vec<f64>,
+    /// Weight.
+    pub w: Vec<f64>,
+    /// Class.
+    pub sig: Vec<bool>,
 }
 
 /// Population standard deviation of the non-NaN values; 1 if it is zero or undefined.
