@@ -237,5 +237,12 @@ fn integer_bool_and_vector_branches() {
     let e = err(&src, &all());
     assert!(e.contains("cannot choose the signal tree of '"), "{e}");
     assert!(e.contains("no tree name looks like signal (trees: first, second)"), "{e}");
+
+    // A file without any tree.
+    let h = dir.join("empty.root");
+    oxyroot::RootFile::create(&h).unwrap().close().unwrap();
+    let h = h.display().to_string();
+    let e = err(&separate(&h, "a", "b"), &all());
+    assert!(e.starts_with("no TTree in ROOT file '"), "{e}");
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -58,7 +58,7 @@ pub enum DataError {
         detail: String,
     },
     /// The CSV file has no header line.
-    #[error("CSV '{}' is empty (expected a header line with column names)", path.display())]
+    #[error("empty CSV file '{}' (expected a header line with column names)", path.display())]
     EmptyCsv {
         /// The file.
         path: PathBuf,
@@ -80,7 +80,7 @@ pub enum DataError {
         detail: String,
     },
     /// The ROOT file has no TTree at all.
-    #[error("ROOT file '{}' contains no TTree (keys: {have})", path.display())]
+    #[error("no TTree in ROOT file '{}' (keys: {have})", path.display())]
     NoTree {
         /// The file.
         path: PathBuf,
