@@ -35,5 +35,5 @@ if command -v yosys >/dev/null 2>&1; then
     formal=(--formal)
 fi
 "$bin" verify "$work/cuts_q.json" --target all --rtl "$work/rtl" --hls "$work/hls" \
-    --data "$data" --vectors 20000 --require iverilog,verilator,gxx "${formal[@]}"
+    --data "$data" --vectors 100000 --require iverilog,verilator,gxx "${formal[@]}"
 echo "e2e: OK"
