@@ -1,27 +1,27 @@
 //! A prepared fixed-point evaluator: the same masks as [`FixedTable::mask_raw`], many times
 //! faster, for hosts and microcontrollers.
 //!
-//! Preparation turns every cut into one strict comparison `s * X > T` on 32-bit lanes, with
-//! `s = +1` for `>`/`>=` and `s = -1` for `<`/`<=`:
+//! Preparation turns every cut into one strict comparison on 32-bit lanes: `X > T` for the
+//! lower bounds (`>`, `>=`) and `X < T` for the upper bounds (`<`, `<=`):
 //!
-//! | cut             | lane threshold `T` |
-//! |-----------------|--------------------|
-//! | `X > t`         | `t`                |
-//! | `X >= t`        | `t - 1`            |
-//! | `X < t`         | `-t`               |
-//! | `X <= t`        | `-t - 1`           |
-//! | always pass     | `min - 1` (`-(max + 1)` for `<`, `<=`) |
-//! | always fail     | `max` (`-min` for `<`, `<=`)           |
+//! | cut          | lane comparison |
+//! |--------------|-----------------|
+//! | `X > t`      | `X > t`         |
+//! | `X >= t`     | `X > t - 1`     |
+//! | `X < t`      | `X < t`         |
+//! | `X <= t`     | `X < t + 1`     |
+//! | always pass  | `X > min - 1` or `X < max + 1` |
+//! | always fail  | `X > max` or `X < min`         |
 //!
-//! The thresholds of one slot for up to [`LANES`] working points sit in one padded array, so
-//! evaluating a slot is a broadcast of `s * X`, one vector compare and an AND; the mask bits are
-//! extracted once per event and block of working points. Padding lanes have an always-pass
-//! threshold and are cleared at the end.
+//! The thresholds of one slot for up to [`LANES`] working points sit in one padded array, and
+//! the lower-bound slots are stored before the upper-bound ones, so evaluating a slot is a
+//! broadcast of `X`, vector compares and ANDs with no branch; the mask bits are extracted once
+//! per event and block of working points. Padding lanes always pass and are cleared at the end.
 //!
 //! Exactness: for every raw input inside its format's range (what [`Format::quantize`]
 //! produces) the mask equals [`FixedTable::mask_raw`]; this is property-tested. Raw values
 //! outside their format give some mask, never a panic. Formats must be at most 31 bits wide so
-//! that `min - 2`, `max + 2` and the negations fit in an `i32`: signed formats up to 31 bits,
+//! that `min - 2` and `max + 2` fit in an `i32` with room to spare: signed formats up to 31 bits,
 //! unsigned up to 30; wider formats are rejected with [`PrepareError::Width`] (use
 //! [`FixedTable`] for them).
 
@@ -29,7 +29,7 @@ use core::fmt;
 
 use heapless::Vec;
 
-use crate::cut::{check_events, TableError};
+use crate::cut::{check_events, Op, TableError};
 use crate::fixed::{Decision, FixedTable, Format, Rounding};
 
 /// Working points per block: one block holds one slot's thresholds for up to 16 points.
@@ -40,11 +40,28 @@ pub const LANES: usize = 16;
 struct Block {
     /// Index of the input read.
     input: u16,
-    /// 0 for a lower bound (`s = +1`), -1 for an upper bound (`s = -1`): `s * x = (x ^ neg) -
-    /// neg`.
-    neg: i32,
     /// `T` per lane.
     t: [i32; LANES],
+}
+
+/// One slot's thresholds for one block of working points, on 16-bit lanes: lane `i` passes
+/// when the comparison with `t[i]` holds or `pass[i]` is all ones (an always-pass cut, which
+/// has no strict 16-bit threshold when the format fills the lane).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Narrow {
+    /// Index of the input read.
+    input: u16,
+    /// `T` per lane.
+    t: [i16; LANES],
+    /// -1 for lanes that always pass, else 0.
+    pass: [i16; LANES],
+}
+
+/// The blocks, on 32-bit or (when every format fits) 16-bit lanes.
+#[derive(Clone, Debug)]
+enum Lanes<const N: usize> {
+    Wide(Vec<Block, N>),
+    Narrow(Vec<Narrow, N>),
 }
 
 /// Why a table could not be prepared.
@@ -92,8 +109,11 @@ pub struct Evaluator<const N: usize = 64> {
     inputs: usize,
     points: usize,
     slots: usize,
-    /// Blocks, block-of-points major: `blocks[c * slots + s]`.
-    blocks: Vec<Block, N>,
+    /// Blocks, block-of-points major: `blocks[c * slots ..][..slots]`, the `lower` lower-bound
+    /// slots first, then the upper-bound ones.
+    blocks: Lanes<N>,
+    /// Lower-bound slots per block of points.
+    lower: usize,
     /// Rounding used by the float entry points.
     rounding: Rounding,
     formats: Vec<Format, N>,
@@ -118,32 +138,60 @@ impl<const N: usize> Evaluator<N> {
             formats.push(format).map_err(|_| capacity_err)?;
         }
 
-        let mut blocks = Vec::new();
+        // Lower-bound slots first, then upper-bound ones, each in table order.
+        let order = slots
+            .iter()
+            .enumerate()
+            .filter(|(_, sl)| sl.op.is_lower_bound())
+            .chain(slots.iter().enumerate().filter(|(_, sl)| !sl.op.is_lower_bound()));
+        let lower = slots.iter().filter(|sl| sl.op.is_lower_bound()).count();
+        // 16-bit lanes when every raw value fits in an i16: twice the points per register.
+        let narrow = table.formats().iter().all(|f| f.min_raw() >= -32768 && f.max_raw() <= 32767);
+        let mut wide = Vec::new();
+        let mut thin = Vec::new();
         for c in 0..chunks {
-            for (s, slot) in slots.iter().enumerate() {
+            for (s, slot) in order.clone() {
                 let format = table.formats()[slot.input as usize];
                 let (lo, hi) = (format.min_raw() as i32, format.max_raw() as i32);
                 let lower = slot.op.is_lower_bound();
-                // Padding lanes always pass; their bits are masked off in `finish`.
-                let pass = if lower { lo - 1 } else { -(hi + 1) };
-                let mut t = [pass; LANES];
-                for (lane, tl) in t.iter_mut().enumerate() {
+                // Padding lanes always pass; their bits are masked off at the end.
+                let mut t = [if lower { lo - 1 } else { hi + 1 }; LANES];
+                let mut t16 = [0i16; LANES];
+                let mut pass = [-1i16; LANES];
+                for lane in 0..LANES {
                     let p = c * LANES + lane;
                     if p >= points {
                         break;
                     }
                     let cut = table.cuts()[p * slots.len() + s];
-                    *tl = lane_threshold(cut.op, cut.decision, lo, hi);
+                    t[lane] = lane_threshold(cut.op, cut.decision, lo, hi);
+                    // On 16-bit lanes a constant cut gets an explicit answer: always-pass uses
+                    // the pass mask (no strict threshold below i16::MIN exists), always-fail
+                    // the format's end. Non-constant thresholds lie inside the format.
+                    let (at_lo, at_hi) = (cut.passes(lo as i64), cut.passes(hi as i64));
+                    pass[lane] = if at_lo && at_hi { -1 } else { 0 };
+                    t16[lane] = match (at_lo, at_hi) {
+                        (true, true) => 0,
+                        (false, false) if lower => hi as i16,
+                        (false, false) => lo as i16,
+                        _ => t[lane] as i16,
+                    };
                 }
-                let block = Block { input: slot.input, neg: if lower { 0 } else { -1 }, t };
-                blocks.push(block).map_err(|_| capacity_err)?;
+                if narrow {
+                    let b = Narrow { input: slot.input, t: t16, pass };
+                    thin.push(b).map_err(|_| capacity_err)?;
+                } else {
+                    wide.push(Block { input: slot.input, t }).map_err(|_| capacity_err)?;
+                }
             }
         }
+        let blocks = if narrow { Lanes::Narrow(thin) } else { Lanes::Wide(wide) };
         Ok(Evaluator {
             inputs: table.inputs(),
             points,
             slots: slots.len(),
             blocks,
+            lower,
             rounding,
             formats,
         })
@@ -174,8 +222,18 @@ impl<const N: usize> Evaluator<N> {
         out: &mut [u64],
     ) -> Result<(), TableError> {
         check_events(events.len(), self.inputs, out.len())?;
-        for (m, event) in out.iter_mut().zip(events.chunks_exact(self.inputs)) {
-            *m = self.mask_unchecked_len(event);
+        // Dispatch once per slice, so the event loop is specialised for the lane width.
+        match &self.blocks {
+            Lanes::Wide(b) => {
+                for (m, event) in out.iter_mut().zip(events.chunks_exact(self.inputs)) {
+                    *m = self.mask_with(b, event, wide_mask);
+                }
+            }
+            Lanes::Narrow(b) => {
+                for (m, event) in out.iter_mut().zip(events.chunks_exact(self.inputs)) {
+                    *m = self.mask_with(b, event, narrow_mask);
+                }
+            }
         }
         Ok(())
     }
@@ -204,25 +262,40 @@ impl<const N: usize> Evaluator<N> {
     }
 
     /// The mask of an event whose length was checked.
-    #[inline]
+    #[inline(always)]
     fn mask_unchecked_len<T: Copy + Into<i32>>(&self, event: &[T]) -> u64 {
+        match &self.blocks {
+            Lanes::Wide(b) => self.mask_with(b, event, wide_mask),
+            Lanes::Narrow(b) => self.mask_with(b, event, narrow_mask),
+        }
+    }
+
+    /// The mask of an event over `blocks`, with `block_mask` evaluating one block of points.
+    #[inline(always)]
+    fn mask_with<B, T: Copy + Into<i32>>(
+        &self,
+        blocks: &[B],
+        event: &[T],
+        block_mask: impl Fn(&[B], &[B], &[T]) -> u16,
+    ) -> u64 {
+        let keep = if self.points < 64 { (1u64 << self.points) - 1 } else { u64::MAX };
+        if self.points <= LANES {
+            // One block of points: the common case, kept free of the loop below.
+            let (lower, upper) = blocks.split_at(self.lower.min(blocks.len()));
+            return block_mask(lower, upper, event) as u64 & keep;
+        }
         let mut mask = 0u64;
-        for (c, blocks) in self.blocks.chunks(self.slots.max(1)).enumerate() {
-            let bits = block_mask(blocks, event);
-            mask |= (bits as u64) << (c * LANES);
+        for (c, chunk) in blocks.chunks(self.slots.max(1)).enumerate() {
+            let (lower, upper) = chunk.split_at(self.lower.min(chunk.len()));
+            mask |= (block_mask(lower, upper, event) as u64) << (c * LANES);
         }
-        // Clear the padding lanes of the last block.
-        if self.points < 64 {
-            mask &= (1u64 << self.points) - 1;
-        }
-        mask
+        mask & keep
     }
 }
 
-/// The strict lane threshold `T` of one cut (table in the module docs).
-fn lane_threshold(op: crate::cut::Op, decision: Decision, lo: i32, hi: i32) -> i32 {
-    use crate::cut::Op;
-    let lower = op.is_lower_bound();
+/// The strict lane threshold `T` of one cut (table in the module docs): `X > T` for lower
+/// bounds, `X < T` for upper bounds.
+fn lane_threshold(op: Op, decision: Decision, lo: i32, hi: i32) -> i32 {
     match decision {
         // Raw thresholds from `FixedCut::new` lie in [lo, hi]; clamp ones read from elsewhere
         // so the arithmetic cannot overflow (a clamped threshold keeps its answer on every
@@ -230,38 +303,73 @@ fn lane_threshold(op: crate::cut::Op, decision: Decision, lo: i32, hi: i32) -> i
         Decision::Compare(t) => {
             let t = t.clamp(lo as i64 - 1, hi as i64 + 1) as i32;
             match op {
-                Op::Gt => t,
+                Op::Gt | Op::Lt => t,
                 Op::Ge => t - 1,
-                Op::Lt => -t,
-                Op::Le => -t - 1,
+                Op::Le => t + 1,
             }
         }
-        Decision::AlwaysPass if lower => lo - 1,
-        Decision::AlwaysPass => -(hi + 1),
-        Decision::AlwaysFail if lower => hi,
-        Decision::AlwaysFail => -lo,
+        Decision::AlwaysPass if op.is_lower_bound() => lo - 1,
+        Decision::AlwaysPass => hi + 1,
+        Decision::AlwaysFail if op.is_lower_bound() => hi,
+        Decision::AlwaysFail => lo,
     }
 }
 
-/// The 16 mask bits of one block of working points: AND over slots of `s * x > T`.
+/// The 16 mask bits of one block of working points: AND over the lower-bound slots of
+/// `x > T` and over the upper-bound slots of `x < T`.
 ///
 /// Lane answers stay all-ones/all-zeros `i32` words (what a vector compare produces), so each
 /// slot compiles to a broadcast, vector compares and ANDs; the bits are gathered once at the
-/// end by masking each lane with its weight `1 << lane` and OR-reducing.
-#[inline]
-fn block_mask<T: Copy + Into<i32>>(blocks: &[Block], event: &[T]) -> u16 {
+/// end by masking each lane with its weight `1 << lane` and OR-reducing. (Keeping them as
+/// `bool`s or bytes made LLVM move every lane through a scalar register.)
+#[inline(always)]
+fn wide_mask<T: Copy + Into<i32>>(lower: &[Block], upper: &[Block], event: &[T]) -> u16 {
     let mut acc = [-1i32; LANES];
-    for b in blocks {
-        let x = match event.get(b.input as usize) {
-            Some(&v) => v.into(),
-            None => 0,
-        };
-        let sx = (x ^ b.neg).wrapping_sub(b.neg);
+    let value = |b: &Block| match event.get(b.input as usize) {
+        Some(&v) => v.into(),
+        None => 0,
+    };
+    for b in lower {
+        let x = value(b);
         for (a, &t) in acc.iter_mut().zip(&b.t) {
-            *a &= -((sx > t) as i32);
+            *a &= -((x > t) as i32);
+        }
+    }
+    for b in upper {
+        let x = value(b);
+        for (a, &t) in acc.iter_mut().zip(&b.t) {
+            *a &= -((x < t) as i32);
         }
     }
     let mut bits = 0i32;
+    for (lane, a) in acc.iter().enumerate() {
+        bits |= a & (1 << lane);
+    }
+    bits as u16
+}
+
+/// [`wide_mask`] on 16-bit lanes: the same comparisons, ORed with the always-pass lanes.
+/// Raw values are inside 16-bit formats here, so the cast to `i16` keeps them.
+#[inline(always)]
+fn narrow_mask<T: Copy + Into<i32>>(lower: &[Narrow], upper: &[Narrow], event: &[T]) -> u16 {
+    let mut acc = [-1i16; LANES];
+    let value = |b: &Narrow| match event.get(b.input as usize) {
+        Some(&v) => v.into() as i16,
+        None => 0,
+    };
+    for b in lower {
+        let x = value(b);
+        for ((a, &t), &p) in acc.iter_mut().zip(&b.t).zip(&b.pass) {
+            *a &= -((x > t) as i16) | p;
+        }
+    }
+    for b in upper {
+        let x = value(b);
+        for ((a, &t), &p) in acc.iter_mut().zip(&b.t).zip(&b.pass) {
+            *a &= -((x < t) as i16) | p;
+        }
+    }
+    let mut bits = 0i16;
     for (lane, a) in acc.iter().enumerate() {
         bits |= a & (1 << lane);
     }
