@@ -131,6 +131,9 @@ pub struct Args {
     /// Restart the refinement from neighbouring working points (default true).
     #[arg(long, help_heading = "Training")]
     pub restarts: Option<bool>,
+    /// Refinement passes, each restarting from the previous pass's neighbours (default 3).
+    #[arg(long, help_heading = "Training")]
+    pub refine_passes: Option<usize>,
     /// Recalibrate each working point onto its target (default true; paper false).
     #[arg(long, help_heading = "Training")]
     pub recalibrate: Option<bool>,
@@ -206,6 +209,9 @@ pub fn config(a: &Args) -> Result<TrainConfig> {
     }
     if let Some(r) = a.restarts {
         c.refine_restarts = r;
+    }
+    if let Some(p) = a.refine_passes {
+        c.refine_passes = p;
     }
     if let Some(r) = a.recalibrate {
         c.recalibrate = r;

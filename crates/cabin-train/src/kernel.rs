@@ -329,7 +329,7 @@ impl Prepared {
     }
 
     fn check_biases(&self, biases: &[f64]) -> Result<usize, KernelError> {
-        if self.m == 0 || biases.len() % self.m != 0 || biases.is_empty() {
+        if self.m == 0 || !biases.len().is_multiple_of(self.m) || biases.is_empty() {
             return Err(KernelError::Biases { got: biases.len(), expected: self.m });
         }
         Ok(biases.len() / self.m)

@@ -87,6 +87,9 @@ pub struct TrainConfig {
     pub refine: bool,
     /// Restart the refinement from neighbouring working points.
     pub refine_restarts: bool,
+    /// Refinement passes; each later pass restarts from the previous pass's refined
+    /// neighbours, so a good working point can spread along the scan.
+    pub refine_passes: usize,
     /// Recalibrate each working point onto its target afterwards.
     pub recalibrate: bool,
     /// Kernel arithmetic.
@@ -117,6 +120,7 @@ impl Default for TrainConfig {
             init: Init::Quantile,
             refine: true,
             refine_restarts: true,
+            refine_passes: 3,
             recalibrate: true,
             precision: Precision::Fast,
             test_every: 10,
@@ -138,6 +142,7 @@ impl TrainConfig {
             init: Init::Zero,
             refine: false,
             refine_restarts: false,
+            refine_passes: 1,
             recalibrate: false,
             ..TrainConfig::default()
         }
@@ -456,8 +461,12 @@ pub fn train(
             scales: Some(scaler.scale.clone()),
             ..RefineOptions::default()
         };
-        let rep = hard::refine(&mut table, &targets, &train_events, &opts)?;
-        refine_starts = Some(rep.points.iter().map(|p| p.start).collect());
+        for pass in 0..cfg.refine_passes.max(1) {
+            let rep = hard::refine(&mut table, &targets, &train_events, &opts)?;
+            let bkg: Vec<f64> = rep.points.iter().map(|p| p.after.eff_bkg).collect();
+            log::debug!("refinement pass {pass}: training eff_bkg {bkg:?}");
+            refine_starts = Some(rep.points.iter().map(|p| p.start).collect());
+        }
     }
     if cfg.recalibrate {
         let opts = RecalOptions { scales: Some(scaler.scale.clone()) };
@@ -570,14 +579,12 @@ mod tests {
 
     #[test]
     fn rejects_bad_settings() {
-        let mut c = TrainConfig::default();
-        c.targets = vec![0.5, 1.2];
+        let c = TrainConfig { targets: vec![0.5, 1.2], ..TrainConfig::default() };
         assert!(matches!(check(&c), Err(TrainError::Config { name: "targets", .. })));
         let mut c = TrainConfig::paper();
         c.lr = -1.0;
         assert!(matches!(check(&c), Err(TrainError::Config { name: "lr", .. })));
-        let mut c = TrainConfig::default();
-        c.targets = vec![0.5, 0.5];
+        let c = TrainConfig { targets: vec![0.5, 0.5], ..TrainConfig::default() };
         assert!(check(&c).is_err());
         assert!(check(&TrainConfig::default()).is_ok());
     }
