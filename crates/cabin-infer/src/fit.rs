@@ -4,7 +4,7 @@
 //! `W`, [`fit_format`] returns the format with the most fractional bits `F` (the finest grid)
 //! such that neither end saturates when quantised with the given rounding; the format is
 //! unsigned when the smallest value is `>= 0`. Larger `F` only ever saturates more, so the
-//! answer is the first `F` found scanning down from [`MAX_FRAC`](crate::fixed::MAX_FRAC).
+//! answer is the first `F` found scanning down from [`MAX_FRAC`].
 //!
 //! The data-driven part (which range: the data's minimum and maximum, or quantiles when a small
 //! saturated fraction is allowed) lives in the trainer crate; this module only needs the range.

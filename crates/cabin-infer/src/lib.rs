@@ -11,6 +11,10 @@
 //! - fixed-point thresholds are exact on the format's grid: the integer comparison on the raw
 //!   input equals the float cut applied to the quantised input (see [`fixed`]).
 //!
+//! Modules: [`cut`] (operators, float tables), [`fixed`] (formats, quantisation, fixed-point
+//! tables), [`fast`] (a prepared evaluator with the same answers, for speed), [`fit`] (choosing
+//! a format from a value range) and, with the `doc` feature, `doc` (the `cabin.cuts/1` file).
+//!
 //! A *table* has `S` cut slots (a slot is one input and one comparison) and `P` working points;
 //! each working point has one threshold per slot. Evaluating an event gives a `P`-bit mask
 //! (bit `p` set = the event passes every cut of working point `p`), so `P` is at most
