@@ -547,6 +547,29 @@ mod tests {
     }
 
     #[test]
+    fn format_text_round_trips_and_rejects_junk() {
+        extern crate std;
+        use std::string::ToString;
+
+        for f in
+            [Q16, Format { signed: false, width: 8, frac: -3 }, Format::new(true, 32, 32).unwrap()]
+        {
+            let text = f.to_string();
+            assert_eq!(text.parse::<Format>(), Ok(f), "{text}");
+        }
+        assert_eq!(Q16.to_string(), "s16.4");
+        for bad in
+            ["", "16.4", "x16.4", "u16", "u.4", "u16.", "u16.4.1", "u16.+4", "s-16.4", "u16.4x"]
+        {
+            assert_eq!(bad.parse::<Format>(), Err(ParseFormatError::Syntax), "{bad:?}");
+        }
+        assert!(matches!("u33.0".parse::<Format>(), Err(ParseFormatError::Range(_))));
+        assert!(matches!("s1.0".parse::<Format>(), Err(ParseFormatError::Range(_))));
+        assert!(matches!("u8.999".parse::<Format>(), Err(ParseFormatError::Range(_))));
+        assert!(matches!("u999.0".parse::<Format>(), Err(ParseFormatError::Range(_))));
+    }
+
+    #[test]
     fn fixed_table_mask() {
         let formats = [Q16, Format { signed: false, width: 8, frac: 0 }];
         let slots = [Slot { input: 0, op: Op::Gt }, Slot { input: 1, op: Op::Le }];

@@ -126,6 +126,22 @@ proptest! {
         prop_assert_eq!(f.quantize(f64::NEG_INFINITY, r), f.min_raw());
     }
 
+    /// The fitted format holds both ends without saturating, and one more fractional bit
+    /// would saturate one of them (unless F is already the maximum).
+    #[test]
+    fn fitted_format_is_the_finest_that_holds_the_range(
+        a in -1e9f64..1e9, b in -1e9f64..1e9, w in 2u8..=32, r in any_rounding(),
+    ) {
+        let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+        let f = cabin_infer::fit_format(lo, hi, w, r).unwrap();
+        prop_assert_eq!(f.signed, lo < 0.0);
+        prop_assert!(!f.saturates(lo, r) && !f.saturates(hi, r), "{} [{}, {}]", f, lo, hi);
+        if f.frac < 32 {
+            let finer = Format { frac: f.frac + 1, ..f };
+            prop_assert!(finer.saturates(lo, r) || finer.saturates(hi, r), "{} [{}, {}]", finer, lo, hi);
+        }
+    }
+
     /// Out-of-range thresholds become constants, and the constant is the float cut's answer on
     /// every input.
     #[test]
