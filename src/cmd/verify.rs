@@ -94,8 +94,9 @@ pub fn run(args: Args) -> Result<()> {
     let table =
         file.fixed_table().with_context(|| format!("cannot verify '{}'", args.cuts.display()))?;
 
-    let rows = load_data(&args, &table)?;
-    let set = set::build(&table, &rows, SetOptions { random: args.vectors, seed: args.seed })?;
+    let (rows, index) = load_data(&args, &table)?;
+    let options = SetOptions { random: args.vectors, seed: args.seed };
+    let set = set::build_indexed(&table, &rows, Some(&index), options)?;
     println!(
         "cabin verify: '{}', {} inputs, {} working points",
         args.cuts.display(),
@@ -178,10 +179,11 @@ fn parse_require(names: &[String]) -> Result<Vec<Tool>> {
         .collect()
 }
 
-/// The data events in the table's feature order, row-major, physical units.
-fn load_data(args: &Args, table: &OwnedFixedTable) -> Result<Vec<f64>> {
+/// The data events in the table's feature order, row-major, physical units, and the index of
+/// each in the loaded data (signal events first, then background, as the loader orders them).
+fn load_data(args: &Args, table: &OwnedFixedTable) -> Result<(Vec<f64>, Vec<usize>)> {
     if args.data.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     }
     let specs: Vec<SourceSpec> = args.data.iter().map(|s| SourceSpec::parse(s)).collect();
     let source = match specs.as_slice() {
@@ -208,17 +210,19 @@ fn load_data(args: &Args, table: &OwnedFixedTable) -> Result<Vec<f64>> {
     let n = ds.len();
     let take = if args.data_events == 0 { n } else { n.min(args.data_events) };
     let mut rows = Vec::with_capacity(take * table.names.len());
+    let mut index = Vec::with_capacity(take);
     let mut row = vec![0.0; table.names.len()];
     for j in 0..take {
         // Evenly spread, so both classes of a signal-then-background file are covered.
         let i = j * n / take.max(1);
         ds.fill_row(i, &mut row);
         rows.extend_from_slice(&row);
+        index.push(i);
     }
     if ds.dropped_nonfinite > 0 {
         println!("data: {} rows with non-finite values dropped", ds.dropped_nonfinite);
     }
-    Ok(rows)
+    Ok((rows, index))
 }
 
 /// The export folder given, or the target generated into `tmp/<sub>`.

@@ -21,7 +21,7 @@ pub mod tools;
 use std::path::PathBuf;
 
 pub use compare::{compare, Comparison, CutCheck, MismatchDetail, PointDiff, Suspect};
-pub use set::{build, Origin, SetOptions, Vector, VectorSet};
+pub use set::{build, build_indexed, Origin, SetOptions, Vector, VectorSet};
 pub use tools::Tool;
 
 /// Why a verification could not be carried out (a mismatch is not an error: see

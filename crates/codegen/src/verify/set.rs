@@ -7,9 +7,10 @@
 //! - events of a real data file, quantised with the table's rounding ([`Format::quantize`]);
 //! - saturating inputs: each input in turn far above and below its range, at `+inf`, `-inf` and
 //!   NaN (quantised to 0), the other inputs on base event 0;
-//! - near-threshold random events: every input, independently, either uniform over its range or
-//!   within 2 LSB of one of its thresholds (seeded, so that random events also exercise the
-//!   comparisons instead of landing far from every cut).
+//! - near-threshold random events: a working point's base event (every cut passing) with one to
+//!   three inputs moved within 2 LSB of one of their thresholds, or drawn uniformly
+//!   (seeded; uniform random events alone almost never sit next to a threshold with every
+//!   other cut passing, which is where a wrong comparison shows).
 //!
 //! The expected mask of every vector is [`FixedTable::mask_raw`]: the software reference.
 
@@ -154,6 +155,17 @@ pub fn build(
     data: &[f64],
     options: SetOptions,
 ) -> Result<VectorSet, VerifyError> {
+    build_indexed(table, data, None, options)
+}
+
+/// Like [`build`], with the index of each data event in its file (for messages) when `data`
+/// is a selection of a file's events; `None` numbers them from 0.
+pub fn build_indexed(
+    table: &OwnedFixedTable,
+    data: &[f64],
+    index: Option<&[usize]>,
+    options: SetOptions,
+) -> Result<VectorSet, VerifyError> {
     let view = table.view().map_err(|e| VerifyError::Table(e.to_string()))?;
     let formats = &table.formats;
     let inputs = formats.len();
@@ -185,7 +197,17 @@ pub fn build(
     }
     out.extend(saturating(formats, table.rounding, &bases[0]));
 
-    for (event, row) in data.chunks(inputs).enumerate() {
+    if let Some(ix) = index {
+        if ix.len() * inputs != data.len() {
+            return Err(VerifyError::Internal(format!(
+                "{} data indices for {} events",
+                ix.len(),
+                data.len() / inputs
+            )));
+        }
+    }
+    for (j, row) in data.chunks(inputs).enumerate() {
+        let event = index.map_or(j, |ix| ix[j]);
         let raw = row.iter().zip(formats).map(|(&x, f)| f.quantize(x, table.rounding)).collect();
         out.push(Vector { raw, physical: row.to_vec(), origin: Origin::Data { event } });
     }
@@ -270,33 +292,48 @@ impl Rng {
     }
 }
 
-/// `n` events whose inputs are, each with probability 1/2, within 2 LSB of one of that input's
-/// raw thresholds (any working point), and otherwise uniform over the format.
+/// `n` events that start from the base event of a random working point (every cut passing)
+/// and move one to three random inputs: with probability 1/2 within 2 LSB of one of that
+/// point's thresholds on the input, 1/4 within 2 LSB of any threshold on it, 1/4 anywhere in
+/// its format. Single cuts thus flip often while the point's other cuts still pass.
 fn near_threshold(table: &FixedTable<'_>, n: usize, seed: u64) -> Vec<Vec<i64>> {
     let formats = table.formats();
     let s = table.slots().len();
-    let mut thresholds: Vec<Vec<i64>> = vec![Vec::new(); formats.len()];
+    let points = table.points();
+    // thresholds[p][i]: raw thresholds of point p on input i; any[i]: over all points.
+    let mut thresholds = vec![vec![Vec::new(); formats.len()]; points];
+    let mut any: Vec<Vec<i64>> = vec![Vec::new(); formats.len()];
     for (k, cut) in table.cuts().iter().enumerate() {
         if let Decision::Compare(t) = cut.decision {
-            thresholds[table.slots()[k % s].input as usize].push(t);
+            let i = table.slots()[k % s].input as usize;
+            thresholds[k / s][i].push(t);
+            any[i].push(t);
         }
     }
+    let bases = vectors::base_events(table);
     let mut rng = Rng(seed);
+    let near = |rng: &mut Rng, ts: &[i64], lo: i64, hi: i64, keep: i64| {
+        if ts.is_empty() {
+            return keep;
+        }
+        let t = ts[rng.below(ts.len() as u64) as usize];
+        (t + rng.below(5) as i64 - 2).clamp(lo, hi)
+    };
     (0..n)
         .map(|_| {
-            formats
-                .iter()
-                .zip(&thresholds)
-                .map(|(f, ts)| {
-                    let (lo, hi) = (f.min_raw(), f.max_raw());
-                    if !ts.is_empty() && rng.next() & 1 == 1 {
-                        let t = ts[rng.below(ts.len() as u64) as usize];
-                        (t + rng.below(5) as i64 - 2).clamp(lo, hi)
-                    } else {
-                        lo + rng.below((hi - lo) as u64 + 1) as i64
-                    }
-                })
-                .collect()
+            let p = rng.below(points as u64) as usize;
+            let mut e = bases[p].clone();
+            // One to three inputs move; the rest keep the point's passing values.
+            for _ in 0..=rng.below(3) {
+                let i = rng.below(formats.len() as u64) as usize;
+                let (lo, hi) = (formats[i].min_raw(), formats[i].max_raw());
+                e[i] = match rng.below(4) {
+                    0 | 1 => near(&mut rng, &thresholds[p][i], lo, hi, e[i]),
+                    2 => near(&mut rng, &any[i], lo, hi, e[i]),
+                    _ => lo + rng.below((hi - lo) as u64 + 1) as i64,
+                };
+            }
+            e
         })
         .collect()
 }
@@ -355,6 +392,21 @@ pub(crate) mod tests {
         // Reproducible (NaN physical values make the sets themselves compare unequal).
         let again = build(&t, &data, SetOptions { random: 101, seed: 9 }).unwrap();
         assert_eq!((set.raw_events(), &set.expected), (again.raw_events(), &again.expected));
+    }
+
+    #[test]
+    fn data_events_keep_their_file_index() {
+        let t = table();
+        let opts = SetOptions { random: 0, seed: 0 };
+        let set = build_indexed(&t, &[0.0, 1.0, 2.0, 3.0], Some(&[7, 19]), opts).unwrap();
+        let events: Vec<Origin> = set
+            .vectors
+            .iter()
+            .map(|v| v.origin)
+            .filter(|o| matches!(o, Origin::Data { .. }))
+            .collect();
+        assert_eq!(events, vec![Origin::Data { event: 7 }, Origin::Data { event: 19 }]);
+        assert!(build_indexed(&t, &[0.0, 1.0], Some(&[1, 2]), opts).is_err());
     }
 
     #[test]
