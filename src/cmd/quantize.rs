@@ -240,14 +240,15 @@ fn warn_changed(recorded: &[Input], loaded: &[Input]) {
 }
 
 fn print_report(out: &Outcome, test_events: usize) {
+    let w = out.choices.iter().map(|c| c.feature.len()).max().unwrap_or(0).max(7);
     println!(
-        "{:<20} {:>9} {:>8} {:>25} {:>10} {:>10}",
+        "{:<w$} {:>9} {:>8} {:>25} {:>10} {:>10}",
         "feature", "format", "chosen", "training range", "sat.below", "sat.above"
     );
     for c in &out.choices {
         let range = format!("[{:.4}, {:.4}]", c.data_min, c.data_max);
         println!(
-            "{:<20} {:>9} {:>8} {:>25} {:>10.2e} {:>10.2e}",
+            "{:<w$} {:>9} {:>8} {:>25} {:>10.2e} {:>10.2e}",
             c.feature, c.format, c.how, range, c.saturated_below, c.saturated_above
         );
     }
