@@ -5,6 +5,7 @@
 
 mod cmd;
 mod output;
+mod plot;
 
 use std::process::ExitCode;
 

@@ -1,10 +1,151 @@
-//! `cabin plot` (being built).
+//! `cabin plot`: figures of a cut file (PNG and SVG) into a folder, written atomically.
+//!
+//! The distribution figure needs the events: given data options (as for `cabin train`) are
+//! used, otherwise the inputs the cut file records (`inputs`, with `label` and `weight` from
+//! `config` if present, else the `label` column and unit weights); a recorded input whose
+//! checksum differs is reported as a warning. Every event is histogrammed (both splits), with
+//! the cut file's features. `--no-data` skips that figure.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use cabin_infer::doc::CutsFile;
+use cabin_train::data::{self, Dataset, LoadOptions, Source, SourceSpec};
+
+use super::data_args::{DataArgs, DEFAULT_LABEL};
+use crate::output::write_dir_atomic;
+use crate::plot::{self, Events, Options};
 
 /// Options of `cabin plot`.
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// The cut file (`cabin.cuts/1` JSON), e.g. from `cabin train` or `cabin compare`.
+    pub cuts: PathBuf,
+
+    /// Output folder; replaced as a whole once every figure is drawn.
+    #[arg(short, long)]
+    pub output: PathBuf,
+
+    /// Target efficiency of the working point whose cuts the distributions mark (the nearest
+    /// working point is used).
+    #[arg(long, default_value_t = 0.5)]
+    pub point: f64,
+
+    /// Logarithmic background-efficiency axis on the ROC figure.
+    #[arg(long)]
+    pub log_y: bool,
+
+    /// Histogram bins per feature.
+    #[arg(long, default_value_t = 40, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub bins: u16,
+
+    /// Do not reload the events; leaves out the distribution figure.
+    #[arg(long)]
+    pub no_data: bool,
+
+    /// The events for the distributions [default: the inputs recorded in the cut file].
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+/// The source and load options that reproduce the cut file's events.
+fn recorded_source(file: &CutsFile) -> Result<(Source, LoadOptions)> {
+    let spec = |role: &str| {
+        file.inputs
+            .iter()
+            .find(|i| i.role == role)
+            .map(|i| SourceSpec { path: PathBuf::from(&i.path), tree: i.tree.clone() })
+    };
+    let text = |key: &str| file.config.get(key).and_then(|v| v.as_str()).map(str::to_string);
+    let source = match (spec("signal"), spec("background"), spec("data")) {
+        (Some(signal), Some(background), _) => Source::Separate { signal, background },
+        (_, _, Some(data)) => {
+            let label = text("label").unwrap_or_else(|| DEFAULT_LABEL.to_string());
+            Source::Labelled { data, label }
+        }
+        _ => bail!(
+            "the cut file records no usable inputs (have roles: {}); use --no-data",
+            file.inputs.iter().map(|i| i.role.as_str()).collect::<Vec<_>>().join(", ")
+        ),
+    };
+    let opts = LoadOptions {
+        features: Some(file.features.iter().map(|f| f.name.clone()).collect()),
+        weight: text("weight"),
+        drop_nonfinite: file
+            .config
+            .get("drop_nonfinite")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false),
+    };
+    Ok((source, opts))
+}
+
+fn check_sums(file: &CutsFile) {
+    for input in &file.inputs {
+        match data::sha256_file(Path::new(&input.path)) {
+            Ok(sum) if sum != input.sha256 => log::warn!(
+                "'{}' has changed since training (sha256 {sum}, recorded {})",
+                input.path,
+                input.sha256
+            ),
+            Ok(_) => {}
+            Err(e) => log::warn!("cannot check '{}': {e}", input.path),
+        }
+    }
+}
 
 /// Runs `cabin plot`.
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("`cabin plot` is not built yet")
+pub fn run(args: Args) -> Result<()> {
+    if !(0.0..=1.0).contains(&args.point) {
+        bail!("--point is {}, expected a target efficiency between 0 and 1", args.point);
+    }
+    let text = std::fs::read_to_string(&args.cuts)
+        .with_context(|| format!("cannot read '{}'", args.cuts.display()))?;
+    let file = CutsFile::from_json(&text)
+        .map_err(|e| anyhow::anyhow!("'{}': {e}", args.cuts.display()))?;
+
+    let given = [&args.data.input, &args.data.data, &args.data.signal, &args.data.background]
+        .iter()
+        .any(|o| o.is_some());
+    let dataset: Option<Dataset> = if args.no_data {
+        None
+    } else if given {
+        let mut d = args.data.clone();
+        if d.features.is_none() {
+            d.features = Some(file.features.iter().map(|f| f.name.clone()).collect());
+        }
+        Some(d.load()?.0)
+    } else {
+        let (source, opts) = recorded_source(&file)?;
+        check_sums(&file);
+        let ds = data::load(&source, &opts).context(
+            "cannot reload the events recorded in the cut file for the distributions (use --no-data to skip them)",
+        )?;
+        Some(ds)
+    };
+    let events = dataset.as_ref().map(|ds| Events {
+        features: &ds.features,
+        columns: &ds.columns,
+        is_signal: &ds.is_signal,
+        weights: &ds.weights,
+    });
+    let opts = Options { roc_log_y: args.log_y, point: args.point, bins: usize::from(args.bins) };
+
+    let mut rendered = None;
+    write_dir_atomic(&args.output, |dir| {
+        rendered = Some(plot::render(dir, &file, events, &opts)?);
+        Ok(())
+    })?;
+    if let Some(r) = rendered {
+        for s in &r.skipped {
+            eprintln!("skipped {s}");
+        }
+        println!(
+            "wrote {} files to '{}': {}",
+            r.written.len(),
+            args.output.display(),
+            r.written.join(", ")
+        );
+    }
+    Ok(())
 }

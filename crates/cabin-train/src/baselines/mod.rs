@@ -8,10 +8,12 @@
 //!
 //! Each model gives a score per event; [`roc::Roc::from_scores`] turns it into a curve and
 //! [`Summary::from_roc`] into the figures `cabin compare` prints (AUC, background efficiency at
-//! signal efficiency 0.5, 0.8 and 0.9). The BCE-trained one-to-one CABIN network is trained with
-//! the trainer's own pipeline by `cabin compare`, and summarised with the same helpers.
+//! signal efficiency 0.5, 0.8 and 0.9).
+//! - [`cabin_net`]: the BCE-trained one-to-one CABIN network, trained with cabin's own
+//!   pipeline, scored with its soft product of sigmoids.
 
 pub mod bdt;
+pub mod cabin_net;
 pub mod linear;
 pub mod roc;
 
@@ -82,6 +84,9 @@ pub enum BaselineError {
     /// The ROC curve could not be computed.
     #[error(transparent)]
     Roc(#[from] RocError),
+    /// cabin's own training failed (the one-to-one network).
+    #[error("training the one-to-one network failed: {0}")]
+    Train(#[from] crate::pipeline::TrainError),
 }
 
 /// Events for a baseline: a row-major `events x features` matrix, labels (true = signal) and
