@@ -11,3 +11,4 @@ pub mod op;
 pub mod optim;
 pub mod pipeline;
 pub mod quantize;
+pub mod significance;
