@@ -6,6 +6,7 @@ pub mod hard;
 pub mod baselines;
 pub mod data;
 pub mod kernel;
+pub mod layout;
 pub mod loss;
 pub mod op;
 pub mod optim;
