@@ -131,6 +131,8 @@ fn cuts<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, file: &CutsFile) -> R
             .bold_line_style(BOLD_GRID)
             .x_desc("target signal efficiency")
             .y_desc(format!("cut on {name} (input units)"))
+            .x_label_formatter(&|v| tick(*v))
+            .y_label_formatter(&|v| tick(*v))
             .label_style((FONT, 13))
             .axis_desc_style((FONT, 14))
             .draw()
@@ -466,7 +468,7 @@ fn distributions<DB: DrawingBackend>(
         let bkg = Histogram::fill(col, ev.weights, |i| !ev.is_signal[i], lo, hi, opts.bins);
         let ymax =
             [&sig, &bkg].iter().filter_map(|h| h.as_ref().map(|h| h.max())).fold(0.0, f64::max);
-        let ymax = if ymax > 0.0 { ymax * 1.25 } else { 1.0 };
+        let ymax = if ymax > 0.0 { ymax * 1.5 } else { 1.0 };
         let mut chart = ChartBuilder::on(area)
             .caption(name, (FONT, 18))
             .margin(12)
@@ -479,6 +481,7 @@ fn distributions<DB: DrawingBackend>(
             .light_line_style(LIGHT_GRID)
             .bold_line_style(BOLD_GRID)
             .x_desc(format!("{name} (input units)"))
+            .x_label_formatter(&|v| tick(*v))
             .y_desc("density (per input unit)")
             .y_label_formatter(&|v| tick(*v))
             .label_style((FONT, 12))
@@ -499,7 +502,7 @@ fn distributions<DB: DrawingBackend>(
         }
         for (op, v) in cuts {
             let style = line(BLACK, 2);
-            let pts = vec![(v, 0.0), (v, ymax * 0.92)];
+            let pts = vec![(v, 0.0), (v, ymax * 0.7)];
             let label = format!("keep {op} {}", short(v));
             if is_greater(op) {
                 chart
