@@ -11,8 +11,7 @@
 set -euo pipefail
 
 need=()
-for pair in iverilog:iverilog vvp:iverilog verilator:verilator yosys:yosys g++:g++ \
-    unzip:unzip; do
+for pair in iverilog:iverilog vvp:iverilog verilator:verilator yosys:yosys g++:g++; do
     tool=${pair%%:*}
     pkg=${pair##*:}
     if ! command -v "$tool" >/dev/null 2>&1; then
@@ -40,7 +39,16 @@ else
         echo "error: pip did not download an hls4ml wheel" >&2
         exit 2
     fi
-    unzip -q "$wheel" 'hls4ml/templates/vivado/ap_types/*' -d "$tmp/unpacked"
+    # A wheel is a zip file; take only the headers out of it.
+    python3 - "$wheel" "$tmp/unpacked" <<'PY'
+import sys
+import zipfile
+
+prefix = "hls4ml/templates/vivado/ap_types/"
+with zipfile.ZipFile(sys.argv[1]) as wheel:
+    members = [n for n in wheel.namelist() if n.startswith(prefix) and not n.endswith("/")]
+    wheel.extractall(sys.argv[2], members)
+PY
     src="$tmp/unpacked/hls4ml/templates/vivado/ap_types"
     if [ ! -f "$src/ap_fixed.h" ]; then
         echo "error: $(basename "$wheel") has no hls4ml/templates/vivado/ap_types/ap_fixed.h" >&2

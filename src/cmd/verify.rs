@@ -2,8 +2,9 @@
 //! `cabin-infer`.
 //!
 //! The command only parses, loads and reports; the vectors, simulations, comparison and proof
-//! live in `codegen::verify`. Exit codes: 0 every simulator matched, 1 a mismatch (or a failed
-//! proof), 2 anything else, including a `--require`d tool that is not installed. A simulator
+//! live in `codegen::verify`. Exit codes: 0 every simulator matched, 1 a mismatch (a differing
+//! mask, a wrong number of valid outputs, undefined output bits, ports or HLS types that do not
+//! fit the table, a failed proof), 2 anything else, including a `--require`d tool that is not installed. A simulator
 //! that is not installed and not required is reported as skipped (never a silent pass); if no
 //! simulator at all could run, that is an error.
 
@@ -268,7 +269,7 @@ fn verify_verilog(
     report: &mut Report,
 ) -> Result<()> {
     let dir = source_dir(args.rtl.as_deref(), Target::Verilog, args, file, bytes, tmp, "rtl")?;
-    let design = rtl::load(&dir, &args.name, table)?;
+    let design = rtl::load(&dir, &args.name, table).map_err(hardware)?;
     for w in &design.interface.warnings {
         eprintln!("warning: {w}");
     }
@@ -279,6 +280,7 @@ fn verify_verilog(
             continue;
         }
         let sim = rtl::simulate(tool, &design, table, set, &tmp.join(tool.name()))
+            .map_err(hardware)
             .with_context(|| format!("{tool} could not simulate '{}'", design.source.display()))?;
         latency = latency.or(sim.latency);
         judge(table, set, &sim, None, args.show, report)?;
@@ -325,10 +327,22 @@ fn verify_hls(
         Err(e) => return report.missing(Tool::Gxx, e, required),
     };
     let dir = source_dir(args.hls.as_deref(), Target::Hls, args, file, bytes, tmp, "hls")?;
-    let project = hls::load(&dir, &args.name, table)?;
+    let project = hls::load(&dir, &args.name, table).map_err(hardware)?;
     let r = hls::simulate(&project, table, set, &ap, &tmp.join("gxx"))
+        .map_err(hardware)
         .with_context(|| format!("the HLS C simulation of '{}' failed", dir.display()))?;
     judge(table, set, &r.sim, Some(&r), args.show, report)
+}
+
+/// Errors that show the hardware disagreeing with the table (ports or types that do not fit
+/// it, undefined output bits) become a [`Mismatch`] (exit code 1); the rest stay errors.
+fn hardware(e: VerifyError) -> anyhow::Error {
+    match &e {
+        VerifyError::Interface { .. } | VerifyError::Undefined { .. } => {
+            Mismatch(e.to_string()).into()
+        }
+        _ => e.into(),
+    }
 }
 
 /// Compares one run, prints its line, records a failure.

@@ -179,3 +179,19 @@ fn formal_proves_the_correct_module_and_refutes_the_broken_ones() {
     let r = codegen::verify::formal::prove(&design, &t, 1, &dir.path().join("f")).unwrap();
     assert!(!r.proved);
 }
+
+#[test]
+fn undefined_output_bits_are_named() {
+    if !available(Tool::Iverilog) {
+        return;
+    }
+    // sel bit 1 is never assigned: x while out_valid is high.
+    let src = module(GOOD0, GOOD1).replace("assign pass[1] = (x_a > -8'sd20);", "");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("cabin_cuts.v"), src).unwrap();
+    let t = table();
+    let design = rtl::load(dir.path(), rtl::MODULE, &t).unwrap();
+    let s = set::build(&t, &[], SetOptions { random: 5, seed: 1 }).unwrap();
+    let e = rtl::simulate(Tool::Iverilog, &design, &t, &s, &dir.path().join("w")).unwrap_err();
+    assert!(matches!(e, codegen::verify::VerifyError::Undefined { .. }), "{e}");
+}

@@ -97,6 +97,18 @@ pub enum VerifyError {
         /// What is wrong, with the text found.
         detail: String,
     },
+    /// The design drove undefined (`x`/`z`) bits on `sel` while `out_valid` was high.
+    #[error(
+        "{tool} output line {line}: sel = {value} has undefined (x/z) bits while out_valid is high"
+    )]
+    Undefined {
+        /// Which simulator.
+        tool: String,
+        /// 1-based line of the output file.
+        line: usize,
+        /// The value printed.
+        value: String,
+    },
     /// Inconsistent inputs inside the verifier (a bug in cabin, not in the design).
     #[error("internal error: {0}")]
     Internal(String),

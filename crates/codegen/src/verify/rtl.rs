@@ -449,7 +449,7 @@ pub fn parse_output(
             "o" => {
                 let m = u64::from_str_radix(value, 16).map_err(|_| {
                     if value.chars().any(|c| matches!(c, 'x' | 'X' | 'z' | 'Z')) {
-                        err(n, format!("sel = {value} has undefined (x/z) bits"))
+                        VerifyError::Undefined { tool: tool.into(), line: n, value: value.into() }
                     } else {
                         err(n, format!("'{value}' is not a hex mask"))
                     }
