@@ -61,7 +61,9 @@ struct Narrow {
 #[derive(Clone, Debug)]
 enum Lanes<const N: usize> {
     Wide(Vec<Block, N>),
-    Narrow(Vec<Narrow, N>),
+    /// The flag is true when some real (non-padding) lane always passes, so the pass masks
+    /// must be applied; without such lanes the OR is skipped.
+    Narrow(Vec<Narrow, N>, bool),
 }
 
 /// Why a table could not be prepared.
@@ -185,7 +187,14 @@ impl<const N: usize> Evaluator<N> {
                 }
             }
         }
-        let blocks = if narrow { Lanes::Narrow(thin) } else { Lanes::Wide(wide) };
+        let any_pass = (0..points).any(|p| {
+            (0..slots.len()).any(|s| {
+                let cut = table.cuts()[p * slots.len() + s];
+                let f = table.formats()[slots[s].input as usize];
+                cut.passes(f.min_raw()) && cut.passes(f.max_raw())
+            })
+        });
+        let blocks = if narrow { Lanes::Narrow(thin, any_pass) } else { Lanes::Wide(wide) };
         Ok(Evaluator {
             inputs: table.inputs(),
             points,
@@ -229,9 +238,14 @@ impl<const N: usize> Evaluator<N> {
                     *m = self.mask_with(b, event, wide_mask);
                 }
             }
-            Lanes::Narrow(b) => {
+            Lanes::Narrow(b, true) => {
                 for (m, event) in out.iter_mut().zip(events.chunks_exact(self.inputs)) {
-                    *m = self.mask_with(b, event, narrow_mask);
+                    *m = self.mask_with(b, event, narrow_mask::<true, T>);
+                }
+            }
+            Lanes::Narrow(b, false) => {
+                for (m, event) in out.iter_mut().zip(events.chunks_exact(self.inputs)) {
+                    *m = self.mask_with(b, event, narrow_mask::<false, T>);
                 }
             }
         }
@@ -266,7 +280,8 @@ impl<const N: usize> Evaluator<N> {
     fn mask_unchecked_len<T: Copy + Into<i32>>(&self, event: &[T]) -> u64 {
         match &self.blocks {
             Lanes::Wide(b) => self.mask_with(b, event, wide_mask),
-            Lanes::Narrow(b) => self.mask_with(b, event, narrow_mask),
+            Lanes::Narrow(b, true) => self.mask_with(b, event, narrow_mask::<true, T>),
+            Lanes::Narrow(b, false) => self.mask_with(b, event, narrow_mask::<false, T>),
         }
     }
 
@@ -348,10 +363,15 @@ fn wide_mask<T: Copy + Into<i32>>(lower: &[Block], upper: &[Block], event: &[T])
     bits as u16
 }
 
-/// [`wide_mask`] on 16-bit lanes: the same comparisons, ORed with the always-pass lanes.
-/// Raw values are inside 16-bit formats here, so the cast to `i16` keeps them.
+/// [`wide_mask`] on 16-bit lanes: the same comparisons, ORed with the always-pass lanes when
+/// `PASS` (padding lanes need no OR: their bits are cleared afterwards). Raw values are inside
+/// 16-bit formats here, so the cast to `i16` keeps them.
 #[inline(always)]
-fn narrow_mask<T: Copy + Into<i32>>(lower: &[Narrow], upper: &[Narrow], event: &[T]) -> u16 {
+fn narrow_mask<const PASS: bool, T: Copy + Into<i32>>(
+    lower: &[Narrow],
+    upper: &[Narrow],
+    event: &[T],
+) -> u16 {
     let mut acc = [-1i16; LANES];
     let value = |b: &Narrow| match event.get(b.input as usize) {
         Some(&v) => v.into() as i16,
@@ -360,13 +380,13 @@ fn narrow_mask<T: Copy + Into<i32>>(lower: &[Narrow], upper: &[Narrow], event: &
     for b in lower {
         let x = value(b);
         for ((a, &t), &p) in acc.iter_mut().zip(&b.t).zip(&b.pass) {
-            *a &= -((x > t) as i16) | p;
+            *a &= -((x > t) as i16) | if PASS { p } else { 0 };
         }
     }
     for b in upper {
         let x = value(b);
         for ((a, &t), &p) in acc.iter_mut().zip(&b.t).zip(&b.pass) {
-            *a &= -((x < t) as i16) | p;
+            *a &= -((x < t) as i16) | if PASS { p } else { 0 };
         }
     }
     let mut bits = 0i16;
