@@ -26,6 +26,7 @@
 #[cfg(feature = "alloc")]
 extern crate alloc;
 
+pub mod binned;
 pub mod cut;
 #[cfg(feature = "doc")]
 pub mod doc;
