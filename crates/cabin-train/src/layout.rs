@@ -106,6 +106,44 @@ impl Layout {
     }
 }
 
+/// Indices of the window features named in `windows` among `features`.
+///
+/// # Errors
+/// [`LayoutError`] for a name that is not a feature, or one listed twice.
+pub fn window_inputs(features: &[String], windows: &[String]) -> Result<Vec<usize>, LayoutError> {
+    let mut out = Vec::with_capacity(windows.len());
+    for name in windows {
+        let Some(k) = features.iter().position(|f| f == name) else {
+            let have = features.join(", ");
+            return Err(LayoutError::UnknownWindow { feature: name.clone(), have });
+        };
+        if out.contains(&k) {
+            return Err(LayoutError::DuplicateWindow { feature: name.clone() });
+        }
+        out.push(k);
+    }
+    Ok(out)
+}
+
+/// Why window settings were rejected.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LayoutError {
+    /// A window on a feature that is not loaded.
+    #[error("window requested on '{feature}', which is not a feature (have: {have})")]
+    UnknownWindow {
+        /// The name given.
+        feature: String,
+        /// The features.
+        have: String,
+    },
+    /// The same window twice.
+    #[error("window on '{feature}' is listed twice")]
+    DuplicateWindow {
+        /// The name given.
+        feature: String,
+    },
+}
+
 /// The weighted `level`-quantile of `values` (positive weight mass; negative weights count
 /// as zero here, which only affects the starting point).
 pub fn weighted_quantile(values: &[f64], weights: &[f64], level: f64) -> f64 {
@@ -140,6 +178,18 @@ mod tests {
         assert_eq!(l.features, 3);
         let cols = vec![vec![1.0], vec![2.0], vec![3.0]];
         assert_eq!(l.columns(&cols), [vec![1.0], vec![2.0], vec![2.0], vec![3.0]]);
+    }
+
+    #[test]
+    fn window_names_must_be_features() {
+        let f: Vec<String> = ["a", "mass"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(window_inputs(&f, &["mass".into()]).unwrap(), [1]);
+        let e = window_inputs(&f, &["m".into()]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "window requested on 'm', which is not a feature (have: a, mass)"
+        );
+        assert!(window_inputs(&f, &["a".into(), "a".into()]).is_err());
     }
 
     #[test]

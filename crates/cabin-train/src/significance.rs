@@ -70,6 +70,42 @@ fn setting(
     }
 }
 
+/// What the training loss rewards besides hitting each target.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ObjectiveKind {
+    /// `beta * eff_bkg` (the paper).
+    #[default]
+    Efficiency,
+    /// `-beta * ln Z` ([`significance_loss`]).
+    Significance,
+}
+
+/// Every significance setting of a run, as recorded in the cut file's `config`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SignificanceSettings {
+    /// The formula and its guards.
+    pub formula: Significance,
+    /// How yields are formed.
+    pub yields: Yields,
+}
+
+impl SignificanceSettings {
+    /// Checks both parts.
+    pub fn validate(self) -> Result<SignificanceSettings, SignificanceError> {
+        Ok(SignificanceSettings {
+            formula: self.formula.validate()?,
+            yields: self.yields.validate()?,
+        })
+    }
+
+    /// The loss's [`Objective`] for samples with whole-sample weight totals `w_sig`, `w_bkg`.
+    pub fn objective(&self, w_sig: f64, w_bkg: f64) -> Objective {
+        let (sig_norm, bkg_norm) = self.yields.of(1.0, 1.0, w_sig, w_bkg);
+        Objective { significance: self.formula, sig_norm, bkg_norm }
+    }
+}
+
 /// How yields are formed from weighted efficiencies.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Yields {
