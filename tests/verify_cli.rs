@@ -126,6 +126,8 @@ fn threshold_one_lsb_off_exits_1_naming_point_and_feature() {
         module.parent().unwrap().to_str().unwrap(),
         "--vectors",
         "0",
+        "--tools",
+        "iverilog",
     ]);
     let t = text(&o);
     assert_eq!(o.status.code(), Some(1), "{t}");
@@ -158,6 +160,8 @@ fn unsigned_comparison_of_a_signed_input_exits_1_naming_feature() {
         module.parent().unwrap().to_str().unwrap(),
         "--vectors",
         "200",
+        "--tools",
+        "iverilog",
     ]);
     let t = text(&o);
     assert_eq!(o.status.code(), Some(1), "{t}");
@@ -201,4 +205,35 @@ fn an_unquantised_file_is_exit_2_pointing_at_quantize() {
     let t = text(&o);
     assert_eq!(o.status.code(), Some(2), "{t}");
     assert!(t.contains("cabin quantize"), "{t}");
+}
+
+#[test]
+fn csv_data_events_are_quantised_and_simulated() {
+    if !on_path("iverilog") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let cuts = quantised(dir.path());
+    let csv = dir.path().join("events.csv");
+    let mut body = String::from("a,b,c,label\n");
+    for i in 0..40 {
+        let x = f64::from(i);
+        body += &format!("{},{},{},{}\n", x / 5.0 - 4.0, 3.0 * x, 1.5 - x / 7.0, i % 2);
+    }
+    std::fs::write(&csv, body).unwrap();
+    let o = cabin(&[
+        "verify",
+        cuts.to_str().unwrap(),
+        "--target",
+        "verilog",
+        "--tools",
+        "iverilog",
+        "--data",
+        csv.to_str().unwrap(),
+        "--vectors",
+        "50",
+    ]);
+    let t = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{t}");
+    assert!(t.contains("40 from data") && t.contains("Verilator: not run (--tools)"), "{t}");
 }

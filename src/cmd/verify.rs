@@ -61,7 +61,8 @@ pub struct Args {
     /// At most this many data events, evenly spread over the file (0 = all).
     #[arg(long, default_value_t = 10_000)]
     pub data_events: usize,
-    /// Random vectors (half uniform, half within 2 LSB of a threshold).
+    /// Random vectors: half uniform, half near thresholds with the working point's other cuts
+    /// passing.
     #[arg(long, default_value_t = 10_000)]
     pub vectors: usize,
     /// Seed of the random vectors.
@@ -71,6 +72,9 @@ pub struct Args {
     /// (iverilog, verilator, gxx, yosys).
     #[arg(long, value_delimiter = ',', value_name = "TOOLS")]
     pub require: Vec<String>,
+    /// Run only these simulators (iverilog, verilator, gxx); default: every installed one.
+    #[arg(long, value_delimiter = ',', value_name = "TOOLS")]
+    pub tools: Vec<String>,
     /// Folder with the `ap_types` headers (else `$XILINX_HLS/include`, else
     /// `$HOME/.cache/cabin/ap_types`).
     #[arg(long, value_name = "DIR")]
@@ -86,6 +90,10 @@ pub struct Args {
 /// Runs `cabin verify`.
 pub fn run(args: Args) -> Result<()> {
     let required = parse_require(&args.require)?;
+    let chosen = parse_require(&args.tools)?;
+    if let Some(t) = required.iter().find(|t| !chosen.is_empty() && !chosen.contains(t)) {
+        bail!("--require {} contradicts --tools {}", t.name(), args.tools.join(","));
+    }
     let bytes = std::fs::read(&args.cuts)
         .with_context(|| format!("cannot read cut file '{}'", args.cuts.display()))?;
     let text = std::str::from_utf8(&bytes)
@@ -118,12 +126,26 @@ pub fn run(args: Args) -> Result<()> {
     let verilog = matches!(args.target, TargetArg::Verilog | TargetArg::All);
     let hls_too = matches!(args.target, TargetArg::Hls | TargetArg::All);
     if verilog {
-        verify_verilog(&args, &file, &bytes, &table, &set, tmp.path(), &required, &mut report)?;
+        verify_verilog(
+            &args,
+            &file,
+            &bytes,
+            &table,
+            &set,
+            tmp.path(),
+            &required,
+            &chosen,
+            &mut report,
+        )?;
     } else if args.formal {
         bail!("--formal checks the Verilog module: use --target verilog or all");
     }
     if hls_too {
-        verify_hls(&args, &file, &bytes, &table, &set, tmp.path(), &required, &mut report)?;
+        if chosen.is_empty() || chosen.contains(&Tool::Gxx) {
+            verify_hls(&args, &file, &bytes, &table, &set, tmp.path(), &required, &mut report)?;
+        } else {
+            println!("  {}: not run (--tools)", Tool::Gxx);
+        }
     }
 
     if !report.failures.is_empty() {
@@ -168,13 +190,14 @@ impl Report {
     }
 }
 
+/// Tool names of `--require` and `--tools`.
 fn parse_require(names: &[String]) -> Result<Vec<Tool>> {
     names
         .iter()
         .filter(|n| !n.trim().is_empty())
         .map(|n| {
             Tool::from_name(n).with_context(|| {
-                format!("unknown tool '{n}' in --require, expected iverilog, verilator, gxx, yosys")
+                format!("unknown tool '{n}', expected iverilog, verilator, gxx or yosys")
             })
         })
         .collect()
@@ -266,6 +289,7 @@ fn verify_verilog(
     set: &set::VectorSet,
     tmp: &Path,
     required: &[Tool],
+    chosen: &[Tool],
     report: &mut Report,
 ) -> Result<()> {
     let dir = source_dir(args.rtl.as_deref(), Target::Verilog, args, file, bytes, tmp, "rtl")?;
@@ -275,6 +299,10 @@ fn verify_verilog(
     }
     let mut latency = None;
     for tool in [Tool::Iverilog, Tool::Verilator] {
+        if !chosen.is_empty() && !chosen.contains(&tool) {
+            println!("  {tool}: not run (--tools)");
+            continue;
+        }
         if let Err(e) = tool.locate() {
             report.missing(tool, e, required)?;
             continue;
