@@ -44,7 +44,7 @@ pub struct Args {
     pub bdt_depth: usize,
 
     /// Full-batch Adam steps of the linear network.
-    #[arg(long, default_value_t = 300, help_heading = "Baselines")]
+    #[arg(long, default_value_t = 150, help_heading = "Baselines")]
     pub linear_epochs: usize,
 
     /// Gradient epochs of the BCE one-to-one network [default: the scan's epochs].

