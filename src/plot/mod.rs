@@ -16,7 +16,7 @@ mod figures;
 pub mod hist;
 
 use std::path::Path;
-use std::sync::Once;
+use std::sync::OnceLock;
 
 use anyhow::{anyhow, Context, Result};
 use cabin_infer::doc::CutsFile;
@@ -30,12 +30,11 @@ static FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 
 /// Registers the bundled font once per process.
 fn register_font() -> Result<()> {
-    static ONCE: Once = Once::new();
-    let mut failed = false;
-    ONCE.call_once(|| {
-        failed = plotters::style::register_font(FONT, FontStyle::Normal, FONT_BYTES).is_err();
+    static LOADED: OnceLock<bool> = OnceLock::new();
+    let ok = *LOADED.get_or_init(|| {
+        plotters::style::register_font(FONT, FontStyle::Normal, FONT_BYTES).is_ok()
     });
-    if failed {
+    if !ok {
         return Err(anyhow!("the bundled font could not be loaded"));
     }
     Ok(())
