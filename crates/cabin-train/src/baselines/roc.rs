@@ -7,6 +7,10 @@
 //! random score, 1 for a perfect one. Reading `eff_bkg` at a given `eff_sig` interpolates
 //! linearly between the two neighbouring points, which is the efficiency a randomised choice
 //! between the two thresholds would reach; it is exact on the points.
+//!
+//! Weights are summed as given. Negative event weights are allowed (as in the loader), but
+//! then a running efficiency can leave `[0, 1]`; it is clamped there, and the curve may not be
+//! monotone, so its AUC is only indicative.
 
 use serde::{Deserialize, Serialize};
 
