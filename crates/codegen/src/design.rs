@@ -222,7 +222,22 @@ impl Design {
     ) -> Result<Design, Error> {
         let fixed = file.fixed_table().map_err(|e| Error::Table(e.to_string()))?;
         let float = file.table().map_err(|e| Error::Table(e.to_string()))?;
-        Design::new(name, &fixed, Some(&float.thresholds), provenance)
+        let mut design = Design::new(name, &fixed, Some(&float.thresholds), provenance)?;
+        // A binned table is exported flat (see cabin_infer::binned); say how to read its mask.
+        let binning =
+            cabin_infer::binned::file_binning(file).map_err(|e| Error::Table(e.to_string()))?;
+        if let Some(b) = binning {
+            let edges: Vec<String> = b.edges.iter().map(|e| e.to_string()).collect();
+            design.header.push(format!(
+                "Binned in '{}' (edges {}): mask bit j*{p}+p is working point p in bin j, selected \
+                 by the first two cuts of that row; working point p passes when any of bits p, \
+                 {p}+p, ... is set (bins are disjoint, so only the event's bin can answer).",
+                clean(&b.feature),
+                edges.join(", "),
+                p = b.bins.points
+            ));
+        }
+        Ok(design)
     }
 
     /// Number of working points.
