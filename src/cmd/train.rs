@@ -134,6 +134,18 @@ pub struct Args {
     /// Refinement passes, each restarting from the previous pass's neighbours (default 3).
     #[arg(long, help_heading = "Training")]
     pub refine_passes: Option<usize>,
+    /// Bagged refinement: refine on this many leave-one-fold-out parts of the training split and
+    /// average the cuts (default 4; 0 or 1 = refine once on the whole split; paper 0).
+    #[arg(long, help_heading = "Training")]
+    pub refine_bags: Option<usize>,
+    /// With bagging, recalibrate onto the target plus the signal efficiency's cross-fitted
+    /// optimism (default true; paper false).
+    #[arg(long, help_heading = "Training")]
+    pub recal_crossfit: Option<bool>,
+    /// Make the selections nested: every cut loosens as the target rises (default false; it
+    /// costs background at high targets).
+    #[arg(long, help_heading = "Training")]
+    pub nested: Option<bool>,
     /// Recalibrate each working point onto its target (default true; paper false).
     #[arg(long, help_heading = "Training")]
     pub recalibrate: Option<bool>,
@@ -212,6 +224,15 @@ pub fn config(a: &Args) -> Result<TrainConfig> {
     }
     if let Some(p) = a.refine_passes {
         c.refine_passes = p;
+    }
+    if let Some(b) = a.refine_bags {
+        c.refine_bags = b;
+    }
+    if let Some(r) = a.recal_crossfit {
+        c.recal_crossfit = r;
+    }
+    if let Some(n) = a.nested {
+        c.nested = n;
     }
     if let Some(r) = a.recalibrate {
         c.recalibrate = r;

@@ -16,6 +16,10 @@ run adam_recal --refine false
 run adam_refine_norestart --restarts false --refine-passes 1
 run adam_refine_1pass --refine-passes 1
 run zero_init --init zero
+run no_bags --refine-bags 1
+run bags_no_crossfit --recal-crossfit false
+run bags8 --refine-bags 8
+run nested --nested true
 run default
 python3 - "$OUT" <<'PY'
 import json, sys, os
@@ -28,10 +32,29 @@ def at(points, s):
             return b0 if s1 == s0 else b0 + (b1 - b0) * (s - s0) / (s1 - s0)
 print("%-24s" % "variant" + "".join("%8.3f" % s for s, _ in ga) + "   s")
 print("%-24s" % "genetic search" + "".join("%8.4f" % b for _, b in ga))
+def smooth(d):
+    wps = sorted(d["working_points"], key=lambda w: w["target"])
+    scale = {f["name"]: f["scale"] for f in d["features"]}
+    tv, rev = 0.0, 0
+    for k, c0 in enumerate(wps[0]["cuts"]):
+        c = [w["cuts"][k]["value"] / scale[c0["feature"]] for w in wps]
+        steps = [b - a for a, b in zip(c, c[1:]) if b != a]
+        tv += sum(abs(x) for x in steps)
+        rev += sum(1 for a, b in zip(steps, steps[1:]) if a * b < 0)
+    return tv, rev
+print("(wins = points at or below the genetic search; miss = max test |eff_sig - target|"
+      " for targets 0.1..0.95; tv = total variation of the cuts in standard deviations;"
+      " rev = direction reversals; s = seconds)")
 for name in ["paper", "adam_only", "adam_recal", "adam_refine_norestart", "adam_refine_1pass",
-             "zero_init", "default"]:
+             "zero_init", "no_bags", "bags_no_crossfit", "bags8", "nested", "default"]:
     d = json.load(open(os.path.join(sys.argv[1], name + ".json")))
     pts = [(w["test"]["eff_sig"], w["test"]["eff_bkg"]) for w in d["working_points"]]
     t = d.get("timing", {}).get("total_seconds", 0)
-    print("%-24s" % name + "".join("%8.4f" % at(pts, s) for s, _ in ga) + "  %4.1f" % t)
+    vals = [at(pts, s) for s, _ in ga]
+    wins = sum(1 for v, (_, b) in zip(vals, ga) if v <= b)
+    miss = max(abs(w["test"]["eff_sig"] - w["target"]) for w in d["working_points"]
+               if 0.1 <= w["target"] <= 0.95)
+    tv, rev = smooth(d)
+    print("%-24s" % name + "".join("%8.4f" % v for v in vals)
+          + "  wins %2d miss %.4f tv %5.2f rev %2d %5.1f s" % (wins, miss, tv, rev, t))
 PY

@@ -13,6 +13,8 @@
 //!   event.
 //! - [`refine`]: per working point, minimise the training background efficiency subject to the
 //!   signal efficiency staying at or above the target (coordinate search; see [`refine()`]).
+//! - [`nest`]: make the selections nested across working points (every cut loosens as the
+//!   target rises) by isotonic regression of each cut over the targets.
 //! - [`recalibrate`]: per working point, move all cuts together so that the hard training signal
 //!   efficiency equals the target (an exact weighted quantile; see [`recalibrate()`]).
 //!
@@ -21,10 +23,12 @@
 use cabin_infer::{CutTable, TableError};
 use serde::Serialize;
 
+mod nest;
 mod recal;
 mod refine;
 mod work;
 
+pub use nest::nest;
 pub use recal::{recalibrate, RecalOptions, RecalPoint, RecalReport};
 pub use refine::{refine, RefineOptions, RefinePoint, RefineReport, Start};
 
