@@ -29,42 +29,125 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// Fills a new folder with `fill` and moves it to `dest` in one rename; an existing `dest` is
-/// replaced only after the new content is complete.
+/// Name of the marker file cabin leaves in every folder it writes.
+pub const MARKER: &str = ".cabin-output";
+
+/// Fills a new folder with `fill` and moves it to `dest` in one rename.
+///
+/// `dest` may be missing, an empty folder, or a folder an earlier cabin run wrote (it holds
+/// [`MARKER`]); such a folder is replaced as a whole, and only after the new content is
+/// complete. Any other existing folder is refused before anything is written, so a user's files
+/// are never deleted. On any error the staging folder is removed.
 pub fn write_dir_atomic(dest: &Path, fill: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
-    let parent = match dest.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
+    let (parent, name) = match (dest.parent(), dest.file_name()) {
+        (Some(p), Some(n)) => (if p.as_os_str().is_empty() { Path::new(".") } else { p }, n),
+        _ => anyhow::bail!(
+            "output folder '{}' must name a folder to create or replace, not '.', '..' or a root",
+            dest.display()
+        ),
     };
     if !parent.is_dir() {
         anyhow::bail!("output folder '{}' does not exist", parent.display());
     }
+    let replace = match fs::symlink_metadata(dest) {
+        Err(_) => false,
+        Ok(meta) if !meta.is_dir() => {
+            anyhow::bail!("'{}' exists and is not a folder", dest.display())
+        }
+        Ok(_) => {
+            let mut entries = fs::read_dir(dest)
+                .with_context(|| format!("cannot read output folder '{}'", dest.display()))?;
+            if entries.next().is_some() && !dest.join(MARKER).is_file() {
+                anyhow::bail!(
+                    "output folder '{}' exists and holds files cabin did not write; \
+                     give a new folder or empty this one",
+                    dest.display()
+                );
+            }
+            true
+        }
+    };
+
     let staging = tempfile::Builder::new()
         .prefix(".cabin-")
         .tempdir_in(parent)
         .with_context(|| format!("cannot create a temporary folder in '{}'", parent.display()))?;
     fill(staging.path())?;
-    let staged = staging.keep();
-    if dest.exists() {
-        if !dest.is_dir() {
+    fs::write(
+        staging.path().join(MARKER),
+        format!(
+            "Written by cabin {}. The next cabin run that writes here replaces this folder.\n",
+            env!("CARGO_PKG_VERSION")
+        ),
+    )
+    .with_context(|| format!("cannot write '{}'", dest.display()))?;
+
+    if !replace {
+        let staged = staging.keep();
+        return fs::rename(&staged, dest).map_err(|e| {
             fs::remove_dir_all(&staged).ok();
-            anyhow::bail!("'{}' exists and is not a folder", dest.display());
-        }
-        let old = parent.join(format!(
-            ".cabin-old-{}",
-            dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
-        ));
-        fs::remove_dir_all(&old).ok();
-        fs::rename(dest, &old)
-            .with_context(|| format!("cannot move the old '{}' aside", dest.display()))?;
-        if let Err(e) = fs::rename(&staged, dest) {
-            fs::rename(&old, dest).ok();
-            fs::remove_dir_all(&staged).ok();
-            return Err(e).with_context(|| format!("cannot write '{}'", dest.display()));
-        }
-        fs::remove_dir_all(&old).ok();
-    } else {
-        fs::rename(&staged, dest).with_context(|| format!("cannot write '{}'", dest.display()))?;
+            anyhow::Error::new(e).context(format!("cannot write '{}'", dest.display()))
+        });
     }
+    let old = parent.join(format!(".cabin-old-{}", name.to_string_lossy()));
+    fs::remove_dir_all(&old).ok();
+    fs::rename(dest, &old)
+        .with_context(|| format!("cannot move the old '{}' aside", dest.display()))?;
+    let staged = staging.keep();
+    if let Err(e) = fs::rename(&staged, dest) {
+        fs::rename(&old, dest).ok();
+        fs::remove_dir_all(&staged).ok();
+        return Err(e).with_context(|| format!("cannot write '{}'", dest.display()));
+    }
+    fs::remove_dir_all(&old).ok();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fill_one(dir: &Path) -> Result<()> {
+        fs::write(dir.join("a.txt"), "new")?;
+        Ok(())
+    }
+
+    #[test]
+    fn a_folder_of_user_files_is_refused_and_left_alone() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dest = tmp.path().join("mine");
+        fs::create_dir(&dest).unwrap();
+        fs::write(dest.join("important.txt"), "precious").unwrap();
+        let err = write_dir_atomic(&dest, fill_one).unwrap_err().to_string();
+        assert!(err.contains("holds files cabin did not write"), "{err}");
+        assert_eq!(fs::read_to_string(dest.join("important.txt")).unwrap(), "precious");
+        assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 1, "no staging folder left");
+    }
+
+    #[test]
+    fn new_empty_and_cabin_made_folders_are_written() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dest = tmp.path().join("out");
+        write_dir_atomic(&dest, fill_one).unwrap();
+        assert!(dest.join(MARKER).is_file());
+        fs::write(dest.join("stale.txt"), "old run").unwrap();
+        write_dir_atomic(&dest, fill_one).unwrap();
+        assert!(!dest.join("stale.txt").exists(), "a cabin folder is replaced as a whole");
+        let empty = tmp.path().join("empty");
+        fs::create_dir(&empty).unwrap();
+        write_dir_atomic(&empty, fill_one).unwrap();
+        assert_eq!(fs::read_to_string(empty.join("a.txt")).unwrap(), "new");
+        assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 2, "no staging folder left");
+    }
+
+    #[test]
+    fn dot_and_failed_fills_leave_nothing_behind() {
+        let tmp = tempfile::tempdir().unwrap();
+        assert!(write_dir_atomic(Path::new("."), fill_one).is_err());
+        assert!(write_dir_atomic(&tmp.path().join(".."), fill_one).is_err());
+        let dest = tmp.path().join("out");
+        let err = write_dir_atomic(&dest, |_| anyhow::bail!("boom")).unwrap_err();
+        assert_eq!(err.to_string(), "boom");
+        assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 0);
+    }
 }

@@ -120,9 +120,11 @@ fn writes_every_figure_as_png_and_svg() {
     let mut names: Vec<String> = std::fs::read_dir(&out)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != ".cabin-output")
         .collect();
     names.sort();
     assert_eq!(names.len(), 8, "{names:?}");
+    assert!(out.join(".cabin-output").is_file(), "the folder is marked as cabin's");
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .filter_map(|e| e.ok())
