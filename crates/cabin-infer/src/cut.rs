@@ -130,6 +130,18 @@ pub enum TableError {
         /// Formats given.
         formats: usize,
     },
+    /// A raw input value outside its fixed-point format: hardware cannot receive it, so the
+    /// reference refuses to give it a mask.
+    RawOutOfRange {
+        /// Input index.
+        input: usize,
+        /// The raw value given.
+        value: i64,
+        /// Smallest raw value of the input's format.
+        min: i64,
+        /// Largest raw value of the input's format.
+        max: i64,
+    },
 }
 
 impl fmt::Display for TableError {
@@ -156,6 +168,11 @@ impl fmt::Display for TableError {
             TableError::FormatCount { inputs, formats } => {
                 write!(f, "table has {inputs} inputs but {formats} fixed-point formats")
             }
+            TableError::RawOutOfRange { input, value, min, max } => write!(
+                f,
+                "raw value {value} of input {input} is outside its fixed-point format \
+                 (expected {min}..={max})"
+            ),
         }
     }
 }

@@ -19,8 +19,12 @@
 //! per event and block of working points. Padding lanes always pass and are cleared at the end.
 //!
 //! Exactness: for every raw input inside its format's range (what [`Format::quantize`]
-//! produces) the mask equals [`FixedTable::mask_raw`]; this is property-tested. Raw values
-//! outside their format give some mask, never a panic. Formats must be at most 31 bits wide so
+//! produces) the mask equals [`FixedTable::mask_raw`]; this is property-tested. For speed the
+//! raw entry points ([`Evaluator::mask`], [`Evaluator::mask_slice`]) do not check that each
+//! value is inside its format: one outside gives some mask, never a panic, where
+//! [`FixedTable::mask_raw`] returns [`TableError::RawOutOfRange`]. Use the evaluator on values
+//! from [`Format::quantize`] (its float entry points do that themselves); cabin's own tools
+//! compute reference masks with the checked [`FixedTable::mask_raw`]. Formats must be at most 31 bits wide so
 //! that `min - 2` and `max + 2` fit in an `i32` with room to spare: signed formats up to 31 bits,
 //! unsigned up to 30; wider formats are rejected with [`PrepareError::Width`] (use
 //! [`FixedTable`] for them).
@@ -217,6 +221,9 @@ impl<const N: usize> Evaluator<N> {
     }
 
     /// The mask of one raw event (`inputs` values, each inside its format).
+    ///
+    /// The range of each value is not checked (see the module doc): an out-of-format value
+    /// gives an unspecified mask. [`FixedTable::mask_raw`] is the checked form.
     pub fn mask<T: Copy + Into<i32>>(&self, event: &[T]) -> Result<u64, TableError> {
         if event.len() != self.inputs {
             return Err(TableError::InputLength { expected: self.inputs, got: event.len() });
@@ -224,7 +231,8 @@ impl<const N: usize> Evaluator<N> {
         Ok(self.mask_unchecked_len(event))
     }
 
-    /// Masks for a row-major slice of raw events into `out`.
+    /// Masks for a row-major slice of raw events into `out` (values inside their formats, as
+    /// for [`Evaluator::mask`]; not checked).
     pub fn mask_slice<T: Copy + Into<i32>>(
         &self,
         events: &[T],

@@ -420,11 +420,18 @@ impl<'a> FixedTable<'a> {
 
     /// The mask of working points a raw event passes (bit `p` = working point `p`).
     ///
-    /// Raw values are compared as given; values outside an input's format cannot occur on
-    /// hardware, so callers should produce them with [`Format::quantize`].
+    /// Every raw value must lie inside its input's format ([`Format::min_raw`] to
+    /// [`Format::max_raw`], what [`Format::quantize`] produces): hardware cannot receive any
+    /// other value, so one outside is [`TableError::RawOutOfRange`] rather than a mask.
     pub fn mask_raw(&self, event: &[i64]) -> Result<u64, TableError> {
         if event.len() != self.formats.len() {
             return Err(TableError::InputLength { expected: self.formats.len(), got: event.len() });
+        }
+        for (input, (&value, f)) in event.iter().zip(self.formats).enumerate() {
+            let (min, max) = (f.min_raw(), f.max_raw());
+            if value < min || value > max {
+                return Err(TableError::RawOutOfRange { input, value, min, max });
+            }
         }
         let s = self.slots.len();
         let mut mask = 0u64;
@@ -584,5 +591,34 @@ mod tests {
         assert_eq!(t.mask_raw(&[33, 255]).unwrap(), 0b10);
         assert_eq!(t.mask_raw(&[33, 50]).unwrap(), 0b11);
         assert!(FixedTable::new(&formats[..1], &slots, &cuts).is_err());
+    }
+
+    #[test]
+    fn raw_value_outside_its_format_is_an_error_not_a_mask() {
+        // 70000 on a u16 input used to give Ok(mask) although no u16 port can carry it.
+        let u16f = Format { signed: false, width: 16, frac: 0 };
+        let formats = [u16f, Q16];
+        let slots = [Slot { input: 0, op: Op::Gt }, Slot { input: 1, op: Op::Lt }];
+        let cuts = [FixedCut::new(Op::Gt, 10.0, u16f), FixedCut::new(Op::Lt, 5.0, Q16)];
+        let t = FixedTable::new(&formats, &slots, &cuts).unwrap();
+        let e = t.mask_raw(&[70_000, 0]).unwrap_err();
+        assert_eq!(e, TableError::RawOutOfRange { input: 0, value: 70_000, min: 0, max: 65_535 });
+        let mut text = heapless::String::<96>::new();
+        core::fmt::Write::write_fmt(&mut text, format_args!("{e}")).unwrap();
+        assert_eq!(
+            text.as_str(),
+            "raw value 70000 of input 0 is outside its fixed-point format (expected 0..=65535)"
+        );
+        let e = t.mask_raw(&[0, -32_769]).unwrap_err();
+        assert_eq!(
+            e,
+            TableError::RawOutOfRange { input: 1, value: -32_769, min: -32_768, max: 32_767 }
+        );
+        assert!(t.mask_raw(&[-1, 0]).is_err());
+        // The format's own extremes are fine.
+        assert_eq!(t.mask_raw(&[65_535, -32_768]).unwrap(), 1);
+        assert_eq!(t.mask_raw(&[0, 32_767]).unwrap(), 0);
+        let mut out = [0u64; 2];
+        assert!(t.mask_raw_slice(&[11, 0, 70_000, 0], &mut out).is_err());
     }
 }
