@@ -9,12 +9,16 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
+use cabin_infer::binned::file_binning;
 use cabin_infer::doc::CutsFile;
+use cabin_train::binned::evaluate_binned;
 use cabin_train::data::{Dataset, Split};
 use cabin_train::eval::{evaluate, Evaluation};
 use cabin_train::hard::Events;
+use cabin_train::significance::{best_point, SignificanceSettings};
 use serde_json::{json, Value};
 
+use super::beyond_args::{recorded_settings, YieldArgs};
 use super::data_args::DataArgs;
 use crate::output::write_atomic;
 
@@ -54,6 +58,16 @@ pub struct Args {
     /// given here].
     #[arg(long, value_enum, help_heading = "Evaluation")]
     pub rows: Option<Rows>,
+
+    /// Yields and formula for the significance column [default: as recorded at training,
+    /// else lumi 1, no uncertainty, minimum background 1].
+    #[command(flatten)]
+    pub yields: YieldArgs,
+
+    /// Also name the working point with the largest Z among those whose signal yield is at
+    /// least this.
+    #[arg(long, value_name = "S", default_value_t = 0.0, help_heading = "Significance")]
+    pub min_signal: f64,
 
     /// Write the cut file with an `evaluation` section here (atomically) [default: only
     /// print the table].
@@ -96,9 +110,27 @@ pub fn run(args: Args) -> Result<()> {
         rows: &chosen,
     };
     let scales: Vec<f64> = doc.features.iter().map(|f| f.scale).collect();
-    let result = evaluate(&table, &ev, Some(&scales)).context("cannot evaluate the cuts")?;
+    let binning =
+        file_binning(&doc).with_context(|| format!("cannot use '{}'", args.cuts.display()))?;
+    let result = match &binning {
+        Some(b) => evaluate_binned(&table, b, &ev, Some(&scales)),
+        None => evaluate(&table, &ev, Some(&scales)),
+    }
+    .context("cannot evaluate the cuts")?;
+    if let Some(b) = &binning {
+        println!(
+            "binned in {}: {} bins, edges {:?}; figures are per working point over all bins",
+            b.feature, b.bins.bins, b.edges
+        );
+    }
+    let settings = args.yields.settings(recorded_settings(&doc.config))?;
+    let z = significance(&ds, &result, &settings);
+    if !(args.min_signal.is_finite() && args.min_signal >= 0.0) {
+        bail!("--min-signal {} is not a finite yield >= 0", args.min_signal);
+    }
 
-    print!("{}", report(&result));
+    print!("{}", report(&result, &z));
+    print!("{}", best(&z, &settings, args.min_signal));
     if let Some(out) = &args.output {
         let section = json!({
             "data": {
@@ -114,6 +146,10 @@ pub fn run(args: Args) -> Result<()> {
             "working_points": result.working_points,
             "roc": result.roc,
             "smoothness": result.smoothness,
+            "significance": {
+                "settings": settings,
+                "working_points": z.iter().map(|&(s, b, z)| json!({"s": s, "b": b, "z": z})).collect::<Vec<_>>(),
+            },
         });
         doc.extra.insert("evaluation".into(), section);
         write_atomic(out, doc.to_json().as_bytes())?;
@@ -197,16 +233,44 @@ fn select(ds: &Dataset, split: &Split, rows: Rows) -> Vec<usize> {
     }
 }
 
+/// `(s, b, Z)` per working point: yields from the efficiencies and the whole sample's class
+/// weights (so they do not depend on which rows were evaluated).
+fn significance(ds: &Dataset, e: &Evaluation, set: &SignificanceSettings) -> Vec<(f64, f64, f64)> {
+    let total = |sig: bool| -> f64 {
+        ds.weights.iter().zip(&ds.is_signal).filter(|(_, &s)| s == sig).map(|(w, _)| w).sum()
+    };
+    let (ws, wb) = (total(true), total(false));
+    e.working_points
+        .iter()
+        .map(|p| {
+            let (s, b) = set.yields.of(p.eff_sig, p.eff_bkg, ws, wb);
+            (s, b, set.formula.z(s, b))
+        })
+        .collect()
+}
+
+/// The line naming the best working point by Z above a minimum signal yield.
+fn best(z: &[(f64, f64, f64)], set: &SignificanceSettings, min_signal: f64) -> String {
+    let yields: Vec<(f64, f64)> = z.iter().map(|&(s, b, _)| (s, b)).collect();
+    match best_point(&yields, &set.formula, min_signal) {
+        Some((p, v)) => format!(
+            "best Z {v:.4} at working point {p} (s {:.4}, b {:.4}; signal yield >= {min_signal})\n",
+            yields[p].0, yields[p].1
+        ),
+        None => format!("no working point has a signal yield of at least {min_signal}\n"),
+    }
+}
+
 /// The printed table.
-fn report(e: &Evaluation) -> String {
+fn report(e: &Evaluation, z: &[(f64, f64, f64)]) -> String {
     let mut s = format!(
-        "{:>7}  {:>9}  {:>9}  {:>8}  {:>8}\n",
-        "target", "eff sig", "eff bkg", "n sig", "n bkg"
+        "{:>7}  {:>9}  {:>9}  {:>8}  {:>8}  {:>10}  {:>10}  {:>8}\n",
+        "target", "eff sig", "eff bkg", "n sig", "n bkg", "s", "b", "Z"
     );
-    for p in &e.working_points {
+    for (p, &(ys, yb, zv)) in e.working_points.iter().zip(z) {
         s.push_str(&format!(
-            "{:>7.3}  {:>9.4}  {:>9.5}  {:>8}  {:>8}\n",
-            p.target, p.eff_sig, p.eff_bkg, p.n_sig, p.n_bkg
+            "{:>7.3}  {:>9.4}  {:>9.5}  {:>8}  {:>8}  {:>10.4}  {:>10.4}  {:>8.4}\n",
+            p.target, p.eff_sig, p.eff_bkg, p.n_sig, p.n_bkg, ys, yb, zv
         ));
     }
     s.push_str(&format!("AUC {:.4} (trapezoid through (0,0) and (1,1))\n", e.area.auc));

@@ -1,5 +1,6 @@
 //! One module per subcommand: each has an `Args` (clap) and a `run`.
 
+pub mod beyond_args;
 pub mod compare;
 pub mod data_args;
 pub mod eval;

@@ -18,6 +18,7 @@ use cabin_train::pipeline::{self, Init, Progress, Recipe, TrainConfig};
 use clap::ValueEnum;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::beyond_args::TrainBeyond;
 use super::data_args::DataArgs;
 use crate::output::write_atomic;
 
@@ -155,6 +156,10 @@ pub struct Args {
     /// Threads for the kernel (0 = all cores).
     #[arg(long, default_value_t = 0, help_heading = "Training")]
     pub threads: usize,
+
+    /// Window cuts, the significance objective, binned cuts.
+    #[command(flatten)]
+    pub beyond: TrainBeyond,
 }
 
 /// `FEATURE:OP` pairs.
@@ -244,6 +249,9 @@ pub fn config(a: &Args) -> Result<TrainConfig> {
     c.directions = parse_directions(&a.directions)?;
     c.seed = a.data.seed;
     c.test_fraction = a.data.test_fraction;
+    c.windows = a.beyond.window.clone();
+    c.objective = a.beyond.objective();
+    c.significance = a.beyond.yields.settings(c.significance)?;
     Ok(c)
 }
 
@@ -259,6 +267,52 @@ pub fn table(doc: &CutsFile) -> String {
             wp.test.eff_sig,
             wp.test.eff_bkg,
             cuts.join(", ")
+        ));
+    }
+    s
+}
+
+/// The result table of a binned run: per bin the test efficiencies inside the bin and the
+/// cuts, then the combined test efficiencies per working point.
+pub fn binned_table(b: &serde_json::Value) -> String {
+    let num = |v: &serde_json::Value| v.as_f64().unwrap_or(f64::NAN);
+    let feature = b["feature"].as_str().unwrap_or("?");
+    let mut s = String::new();
+    for bin in b["bins"].as_array().into_iter().flatten() {
+        s.push_str(&format!(
+            "bin {feature} in [{}, {}): {} training events\n",
+            num(&bin["lo"]),
+            num(&bin["hi"]),
+            bin["train_events"]
+        ));
+        s.push_str(&format!("{:>7}  {:>9}  {:>9}  cuts\n", "target", "test sig", "test bkg"));
+        for wp in bin["working_points"].as_array().into_iter().flatten() {
+            let cuts: Vec<String> = wp["cuts"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|c| {
+                    let (f, op) =
+                        (c["feature"].as_str().unwrap_or("?"), c["op"].as_str().unwrap_or("?"));
+                    format!("{f} {op} {:.6}", num(&c["value"]))
+                })
+                .collect();
+            s.push_str(&format!(
+                "{:>7.3}  {:>9.4}  {:>9.5}  {}\n",
+                num(&wp["target"]),
+                num(&wp["test"]["eff_sig"]),
+                num(&wp["test"]["eff_bkg"]),
+                cuts.join(", ")
+            ));
+        }
+    }
+    s.push_str(&format!("all bins\n{:>7}  {:>9}  {:>9}\n", "target", "test sig", "test bkg"));
+    for c in b["combined"].as_array().into_iter().flatten() {
+        s.push_str(&format!(
+            "{:>7.3}  {:>9.4}  {:>9.5}\n",
+            num(&c["target"]),
+            num(&c["test"]["eff_sig"]),
+            num(&c["test"]["eff_bkg"])
         ));
     }
     s
@@ -287,15 +341,29 @@ pub fn run(args: Args) -> Result<()> {
         }
         Progress::Refining => bar.set_message("hard-cut refinement"),
     };
+    let binning = args.beyond.binning()?;
     let doc = pipeline::with_threads(args.threads, |threads| {
         cfg.threads = threads;
-        pipeline::train(&ds, &split, &cfg, &mut report)
+        match &binning {
+            Some(spec) => cabin_train::binned::train_binned(
+                &ds,
+                &split,
+                &cfg,
+                spec,
+                args.beyond.bin_smoothness,
+                &mut report,
+            ),
+            None => pipeline::train(&ds, &split, &cfg, &mut report),
+        }
     })
     .context("training failed")?;
     bar.finish_and_clear();
 
     write_atomic(&args.output, doc.to_json().as_bytes())?;
-    print!("{}", table(&doc));
+    match doc.extra.get("binning") {
+        Some(b) => print!("{}", binned_table(b)),
+        None => print!("{}", table(&doc)),
+    }
     if let Some(t) = doc.extra.get("timing") {
         let ms = t.get("ms_per_epoch").and_then(|v| v.as_f64()).unwrap_or(0.0);
         let total = t.get("total_seconds").and_then(|v| v.as_f64()).unwrap_or(0.0);

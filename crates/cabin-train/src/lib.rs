@@ -4,6 +4,7 @@
 pub mod eval;
 pub mod hard;
 pub mod baselines;
+pub mod binned;
 pub mod data;
 pub mod kernel;
 pub mod layout;

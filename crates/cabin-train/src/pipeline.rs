@@ -50,8 +50,12 @@ use serde_json::{json, Map, Value};
 use crate::data::{auto_directions, DataError, Dataset, Scaler, Split, SplitMix64};
 use crate::hard::{self, Eff, Events, HardError, RecalOptions, RefineOptions};
 use crate::kernel::{KernelError, Precision, Prepared};
-use crate::loss::{loss, LossWeights};
+use crate::layout::{window_inputs, Layout, LayoutError};
+use crate::loss::{loss, LossParts, LossWeights};
 use crate::optim::{Optimizer, OptimizerKind};
+use crate::significance::{
+    significance_loss, ObjectiveKind, SignificanceError, SignificanceSettings,
+};
 
 /// The default scan of target signal efficiencies (13 working points).
 pub const DEFAULT_TARGETS: [f64; 13] =
@@ -138,6 +142,16 @@ pub struct TrainConfig {
     pub test_fraction: f64,
     /// Threads used (recorded; the caller runs [`train`] in a pool of this size).
     pub threads: usize,
+    /// Features with a window (two-sided) cut: a `>` and a `<` slot (see [`crate::layout`]).
+    #[serde(default)]
+    pub windows: Vec<String>,
+    /// What the loss rewards besides each target: `beta * eff_bkg` or `-beta * ln Z`
+    /// (see [`crate::significance`]).
+    #[serde(default)]
+    pub objective: ObjectiveKind,
+    /// Yields and formula of the significance objective (also used to report `Z`).
+    #[serde(default)]
+    pub significance: SignificanceSettings,
 }
 
 impl Default for TrainConfig {
@@ -166,6 +180,9 @@ impl Default for TrainConfig {
             seed: 42,
             test_fraction: 0.2,
             threads: 1,
+            windows: Vec::new(),
+            objective: ObjectiveKind::Efficiency,
+            significance: SignificanceSettings::default(),
         }
     }
 }
@@ -232,6 +249,12 @@ pub enum TrainError {
         /// The features.
         have: String,
     },
+    /// A window setting.
+    #[error(transparent)]
+    Layout(#[from] LayoutError),
+    /// A significance setting.
+    #[error(transparent)]
+    Significance(#[from] SignificanceError),
     /// The loss became NaN or infinite.
     #[error("the loss became {value} at epoch {epoch}; lower the learning rate")]
     Diverged {
@@ -268,7 +291,7 @@ fn bad(name: &'static str, value: impl ToString, expected: &str) -> TrainError {
     TrainError::Config { name, value: value.to_string(), expected: expected.to_string() }
 }
 
-fn check(cfg: &TrainConfig) -> Result<(), TrainError> {
+pub(crate) fn check(cfg: &TrainConfig) -> Result<(), TrainError> {
     let positive = [("steepness", cfg.steepness), ("lr", cfg.lr)];
     for (name, v) in positive {
         if !(v.is_finite() && v > 0.0) {
@@ -311,11 +334,16 @@ fn check(cfg: &TrainConfig) -> Result<(), TrainError> {
     if sorted.windows(2).any(|p| p[0] == p[1]) {
         return Err(bad("targets", format!("{:?}", cfg.targets), "distinct targets"));
     }
+    cfg.significance.validate()?;
     Ok(())
 }
 
 /// Each feature's direction: given ones by name, the rest automatic.
-fn directions(ds: &Dataset, rows: &[usize], cfg: &TrainConfig) -> Result<Vec<Op>, TrainError> {
+pub(crate) fn directions(
+    ds: &Dataset,
+    rows: &[usize],
+    cfg: &TrainConfig,
+) -> Result<Vec<Op>, TrainError> {
     let mut dirs = auto_directions(ds, rows);
     for (name, op) in &cfg.directions {
         let Some(k) = ds.features.iter().position(|f| f == name) else {
@@ -328,7 +356,11 @@ fn directions(ds: &Dataset, rows: &[usize], cfg: &TrainConfig) -> Result<Vec<Op>
 }
 
 /// Standardised columns of `rows`, with their labels and weights.
-fn standardised(ds: &Dataset, sc: &Scaler, rows: &[usize]) -> (Vec<Vec<f64>>, Vec<bool>, Vec<f64>) {
+pub(crate) fn standardised(
+    ds: &Dataset,
+    sc: &Scaler,
+    rows: &[usize],
+) -> (Vec<Vec<f64>>, Vec<bool>, Vec<f64>) {
     let cols = ds
         .columns
         .iter()
@@ -340,60 +372,11 @@ fn standardised(ds: &Dataset, sc: &Scaler, rows: &[usize]) -> (Vec<Vec<f64>>, Ve
     (cols, y, w)
 }
 
-/// The weighted `level`-quantile of `values` (positive weight mass; negative weights count
-/// as zero here, which only affects the starting point).
-fn weighted_quantile(values: &[f64], weights: &[f64], level: f64) -> f64 {
-    let mut idx: Vec<usize> = (0..values.len()).collect();
-    idx.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
-    let total: f64 = weights.iter().map(|w| w.max(0.0)).sum();
-    let mut acc = 0.0;
-    for &i in &idx {
-        acc += weights[i].max(0.0);
-        if acc >= level * total {
-            return values[i];
-        }
-    }
-    idx.last().map_or(0.0, |&i| values[i])
-}
-
-/// Starting biases `E x m` (row-major).
-fn initial_biases(
-    init: Init,
-    targets: &[f64],
-    cols: &[Vec<f64>],
-    y: &[bool],
-    w: &[f64],
-    sign: &[f64],
-) -> Vec<f64> {
-    let m = cols.len();
-    match init {
-        Init::Zero => vec![0.0; targets.len() * m],
-        Init::Quantile => {
-            let sig_w: Vec<f64> = y.iter().zip(w).filter(|(s, _)| **s).map(|(_, w)| *w).collect();
-            let sig_cols: Vec<Vec<f64>> = cols
-                .iter()
-                .map(|c| c.iter().zip(y).filter(|(_, s)| **s).map(|(v, _)| *v).collect())
-                .collect();
-            let mut b = Vec::with_capacity(targets.len() * m);
-            for &t in targets {
-                let keep = t.powf(1.0 / m as f64);
-                for k in 0..m {
-                    // `>` keeps the top `keep` of the signal, `<` the bottom.
-                    let level = if sign[k] > 0.0 { 1.0 - keep } else { keep };
-                    let c = weighted_quantile(&sig_cols[k], &sig_w, level);
-                    b.push(-c * sign[k]);
-                }
-            }
-            b
-        }
-    }
-}
-
-fn losses(v: [f64; 6]) -> Losses {
+pub(crate) fn losses(v: [f64; 6]) -> Losses {
     Losses { total: v[0], effic: v[1], backg: v[2], cutsz: v[3], smooth: v[4], bce: v[5] }
 }
 
-fn efficiency(e: &Eff) -> Efficiency {
+pub(crate) fn efficiency(e: &Eff) -> Efficiency {
     let mut extra = Map::new();
     extra.insert("n_sig".into(), json!(e.n_sig));
     extra.insert("n_bkg".into(), json!(e.n_bkg));
@@ -459,22 +442,46 @@ pub fn train(
     let points = targets.len();
 
     // 1. Scaler, directions, kernel layouts.
+    // One kernel column per cut slot: a window feature is two columns (see crate::layout).
     let scaler = Scaler::fit(ds, &split.train)?;
     let ops = directions(ds, &split.train, cfg)?;
-    let sign: Vec<f64> = ops.iter().map(|o| if o.is_lower_bound() { 1.0 } else { -1.0 }).collect();
-    let m = ds.features.len();
-    let (cols, y, w) = standardised(ds, &scaler, &split.train);
+    let windows = window_inputs(&ds.features, &cfg.windows)?;
+    let inputs: Vec<usize> = (0..ds.features.len()).collect();
+    let layout = Layout::new(&inputs, &ops, &windows);
+    let sign = layout.sign.clone();
+    let m = layout.len();
+    let (std_cols, y, w) = standardised(ds, &scaler, &split.train);
+    let cols = layout.columns(&std_cols);
     let train_ev = Arc::new(Prepared::new(&cols, &y, &w, &sign, cfg.steepness)?);
     let test_ev = if cfg.test_every > 0 && !split.test.is_empty() {
         let (tc, ty, tw) = standardised(ds, &scaler, &split.test);
-        Prepared::new(&tc, &ty, &tw, &sign, cfg.steepness).ok().map(Arc::new)
+        Prepared::new(&layout.columns(&tc), &ty, &tw, &sign, cfg.steepness).ok().map(Arc::new)
     } else {
         None
     };
+    // Yields are whole-sample: s = lumi * xsec_sig * W_sig(all events) * eff_sig.
+    let class_weight = |sig: bool| -> f64 {
+        ds.weights.iter().zip(&ds.is_signal).filter(|(_, &s)| s == sig).map(|(w, _)| w).sum()
+    };
+    let objective = cfg.significance.objective(class_weight(true), class_weight(false));
+    let loss_of = |ev: &Arc<Prepared>,
+                   b: &candle_core::Tensor,
+                   precision|
+     -> candle_core::Result<LossParts> {
+        match cfg.objective {
+            ObjectiveKind::Efficiency => loss(ev, precision, b, &targets, &cfg.loss),
+            ObjectiveKind::Significance => {
+                significance_loss(ev, precision, b, &targets, &cfg.loss, &objective)
+            }
+        }
+    };
 
     // 2. Start.
-    let b0 = initial_biases(cfg.init, &targets, &cols, &y, &w, &sign);
-    drop((cols, y, w));
+    let b0 = match cfg.init {
+        Init::Zero => vec![0.0; points * m],
+        Init::Quantile => layout.initial_biases(&targets, &std_cols, &y, &w),
+    };
+    drop((cols, std_cols, y, w));
     let bias = Var::from_vec(b0, (points, m), &Device::Cpu)?;
 
     // 3. Gradient stage.
@@ -482,7 +489,7 @@ pub fn train(
     let mut history = Vec::with_capacity(cfg.epochs);
     let grad_start = Instant::now();
     for epoch in 0..cfg.epochs {
-        let parts = loss(&train_ev, cfg.precision, bias.as_tensor(), &targets, &cfg.loss)?;
+        let parts = loss_of(&train_ev, bias.as_tensor(), cfg.precision)?;
         let values = parts.values()?;
         if !values[0].is_finite() {
             return Err(TrainError::Diverged { epoch, value: values[0] });
@@ -490,7 +497,7 @@ pub fn train(
         let last = epoch + 1 == cfg.epochs;
         let test = match &test_ev {
             Some(t) if epoch % cfg.test_every == 0 || last => {
-                let p = loss(t, cfg.precision, bias.as_tensor(), &targets, &cfg.loss)?;
+                let p = loss_of(t, bias.as_tensor(), cfg.precision)?;
                 Some(losses(p.values()?))
             }
             _ => None,
@@ -505,20 +512,13 @@ pub fn train(
     }
     let grad_seconds = grad_start.elapsed().as_secs_f64();
     let b: Vec<f64> = bias.as_tensor().to_dtype(DType::F64)?.flatten_all()?.to_vec1()?;
-    let soft = loss(&train_ev, Precision::Exact, bias.as_tensor(), &targets, &cfg.loss)?;
+    let soft = loss_of(&train_ev, bias.as_tensor(), Precision::Exact)?;
     let soft_sig: Vec<f64> = soft.eff_sig.to_vec1()?;
     let soft_bkg: Vec<f64> = soft.eff_bkg.to_vec1()?;
 
     // Cuts in physical units: c = -b / s standardised, x = mean + scale * c.
-    let slots: Vec<Slot> =
-        ops.iter().enumerate().map(|(k, &op)| Slot { input: k as u16, op }).collect();
-    let thresholds: Vec<f64> = (0..points)
-        .flat_map(|e| {
-            let b = &b;
-            let (sign, scaler) = (&sign, &scaler);
-            (0..m).map(move |k| scaler.inverse(k, -b[e * m + k] * sign[k]))
-        })
-        .collect();
+    let slots: Vec<Slot> = layout.slots.clone();
+    let thresholds = layout.thresholds(&b, &scaler);
     let mut table =
         OwnedTable { names: ds.features.clone(), targets: targets.clone(), slots, thresholds };
 
@@ -604,10 +604,10 @@ pub fn train(
     let working_points = (0..points)
         .map(|e| {
             let cuts = (0..m)
-                .map(|k| Cut {
-                    feature: ds.features[k].clone(),
-                    op: ops[k],
-                    value: table.thresholds[e * m + k],
+                .map(|j| Cut {
+                    feature: ds.features[layout.slots[j].input as usize].clone(),
+                    op: layout.slots[j].op,
+                    value: table.thresholds[e * m + j],
                 })
                 .collect();
             let mut extra = Map::new();
@@ -624,6 +624,17 @@ pub fn train(
             if let Some(d) = &recal_delta {
                 extra.insert("recal_shift".into(), json!(d[e]));
             }
+            if cfg.objective == ObjectiveKind::Significance {
+                let z = |eff: &Eff| {
+                    let (s, b) =
+                        (objective.sig_norm * eff.eff_sig, objective.bkg_norm * eff.eff_bkg);
+                    json!({"s": s, "b": b, "z": objective.significance.z(s, b)})
+                };
+                extra.insert(
+                    "significance".into(),
+                    json!({"train": z(&eff_train[e]), "test": z(&eff_test[e])}),
+                );
+            }
             WorkingPoint {
                 target: targets[e],
                 cuts,
@@ -634,7 +645,7 @@ pub fn train(
         })
         .collect();
 
-    let features = (0..m)
+    let features = (0..ds.features.len())
         .map(|k| Feature {
             name: ds.features[k].clone(),
             direction: ops[k],
@@ -695,9 +706,10 @@ mod tests {
     fn weighted_quantile_picks_the_level() {
         let v = [5.0, 1.0, 3.0, 2.0, 4.0];
         let w = [1.0; 5];
-        assert_eq!(weighted_quantile(&v, &w, 0.4), 2.0);
-        assert_eq!(weighted_quantile(&v, &w, 1.0), 5.0);
-        assert_eq!(weighted_quantile(&v, &[0.0, 0.0, 0.0, 0.0, 1.0], 0.1), 4.0);
+        let q = crate::layout::weighted_quantile;
+        assert_eq!(q(&v, &w, 0.4), 2.0);
+        assert_eq!(q(&v, &w, 1.0), 5.0);
+        assert_eq!(q(&v, &[0.0, 0.0, 0.0, 0.0, 1.0], 0.1), 4.0);
     }
 
     #[test]

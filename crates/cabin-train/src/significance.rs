@@ -184,9 +184,9 @@ impl Significance {
 
     /// `Z`, `dZ/ds` and `dZ/db` (guards applied; see the module documentation).
     pub fn z_grad(&self, s: f64, b: f64) -> ZGrad {
-        let floored = !(b >= self.min_bkg);
+        let floored = b.is_nan() || b < self.min_bkg;
         let b = if floored { self.min_bkg } else { b };
-        if !(s > 0.0) || !s.is_finite() {
+        if !s.is_finite() || s <= 0.0 {
             return ZGrad { z: 0.0, dz_ds: 0.0, dz_db: 0.0 };
         }
         // x = s / b, u = r^2 s / (1 + r^2 b), K = (1 + r^2 b) / r^2 (so K u = s):
@@ -202,7 +202,7 @@ impl Significance {
             (b * h(x) - k * h(u), x.ln_1p() - u.ln_1p(), m(x) - m(u))
         };
         let z = (2.0 * f).max(0.0).sqrt();
-        if !(z > 0.0) || !z.is_finite() {
+        if !z.is_finite() || z <= 0.0 {
             return ZGrad { z: 0.0, dz_ds: 0.0, dz_db: 0.0 };
         }
         ZGrad { z, dz_ds: df_ds / z, dz_db: if floored { 0.0 } else { df_db / z } }
