@@ -36,3 +36,15 @@ fn generated_rust_tables_equal_their_source() {
     assert_eq!(basic::mask(&[0, 0, 0, 0]).unwrap(), 0);
     assert_eq!(wide::ROUNDING, cabin_infer::Rounding::Round);
 }
+
+#[test]
+fn generated_rust_mask_rejects_a_raw_value_outside_its_format() {
+    // met is u12.2 (raw 0..=4095): 70000 cannot reach the hardware, so no mask is given.
+    let e = basic::mask(&[70_000, 0, 0, 0]).unwrap_err();
+    assert_eq!(
+        e,
+        cabin_infer::TableError::RawOutOfRange { input: 0, value: 70_000, min: 0, max: 4095 }
+    );
+    assert!(basic::mask(&[4095, 511, 127, 63]).is_ok());
+    assert!(basic::mask(&[0, -513, 0, 0]).is_err());
+}

@@ -26,6 +26,8 @@
 typedef int32_t cabin_cuts_raw_t;
 
 // The mask of working points the event x passes: bit p set = every cut of point p passes.
+// Precondition (not checked, as in the hardware): every x[k] lies inside the raw range of
+// input k's format, given next to its index above; a value outside gives an unspecified mask.
 static inline uint64_t cabin_cuts_eval(const cabin_cuts_raw_t x[CABIN_CUTS_N_INPUTS]) {
     uint64_t sel = 0;
     (void)x; // a table whose cuts are all constant reads no input

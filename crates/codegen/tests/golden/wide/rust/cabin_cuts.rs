@@ -52,6 +52,9 @@ pub fn table() -> Result<FixedTable<'static>, TableError> {
 }
 
 /// The mask of working points a raw event passes (bit `p` = working point `p`).
+///
+/// Each raw value must lie inside its input's format (see [`FORMATS`]); one outside is
+/// `TableError::RawOutOfRange`, since the hardware cannot receive it.
 pub fn mask(event: &[i64]) -> Result<u64, TableError> {
     table()?.mask_raw(event)
 }
