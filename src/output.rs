@@ -10,6 +10,10 @@ use std::path::Path;
 use anyhow::{Context, Result};
 
 /// Writes `bytes` to `path` atomically (temp file in the same folder, then rename).
+///
+/// On unix the result has the permissions of the file it replaces, or for a new file 0644
+/// minus the umask, like a file any other tool writes (the temporary file alone would be
+/// 0600, readable by its owner only).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -18,11 +22,23 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     if !dir.is_dir() {
         anyhow::bail!("output folder '{}' does not exist", dir.display());
     }
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".cabin-")
-        .suffix(".tmp")
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".cabin-").suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // The mode passed at creation goes through the umask, as for any new file.
+        builder.permissions(fs::Permissions::from_mode(0o644));
+    }
+    let mut tmp = builder
         .tempfile_in(dir)
         .with_context(|| format!("cannot create a temporary file in '{}'", dir.display()))?;
+    #[cfg(unix)]
+    if let Ok(old) = fs::metadata(path) {
+        // Keep what the user chose for the file being replaced (set directly: no umask).
+        fs::set_permissions(tmp.path(), old.permissions())
+            .with_context(|| format!("cannot copy the permissions of '{}'", path.display()))?;
+    }
     tmp.write_all(bytes).with_context(|| format!("cannot write '{}'", path.display()))?;
     tmp.as_file().sync_all().ok();
     tmp.persist(path).with_context(|| format!("cannot write '{}'", path.display()))?;
