@@ -27,9 +27,16 @@ use serde_json::json;
 use super::train;
 use crate::output::write_atomic;
 
+/// Where `cabin compare` writes its cut file without `-o`.
+pub const DEFAULT_OUTPUT: &str = "compare.json";
+
 /// Options of `cabin compare`: every option of `cabin train`, plus the baselines' settings.
+///
+/// The output defaults to `compare.json`, not `cabin train`'s `cuts.json`, so that comparing
+/// after training without `-o` does not replace the trained cut file.
 #[derive(clap::Args)]
 #[group(id = "compare")]
+#[command(mut_arg("output", |a| a.default_value(DEFAULT_OUTPUT)))]
 pub struct Args {
     /// Data, split, output and cabin's training options, as for `cabin train`.
     #[command(flatten)]
