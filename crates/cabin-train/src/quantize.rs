@@ -54,20 +54,20 @@ pub enum QuantizeError {
     #[error("maximum saturated fraction {0} out of range, expected 0 <= fraction < 1")]
     MaxSaturation(f64),
     /// No format of the width fits the feature's range.
-    #[error("feature '{feature}': {source}")]
+    #[error("feature '{feature}': {cause}")]
     Fit {
         /// Feature name.
         feature: String,
-        /// Why.
-        source: FitError,
+        /// Why (already in the message, so not also returned as the error's source).
+        cause: FitError,
     },
     /// A width or fractional-bit count out of range.
-    #[error("feature '{feature}': {source}")]
+    #[error("feature '{feature}': {cause}")]
     Format {
         /// Feature name.
         feature: String,
-        /// Why.
-        source: FormatError,
+        /// Why (already in the message, so not also returned as the error's source).
+        cause: FormatError,
     },
     /// The cut file is inconsistent.
     #[error("{0}")]
@@ -155,7 +155,7 @@ pub fn choose_formats(
             (Some(f), _) => (f, "override"),
             (None, FracChoice::Fixed(frac)) => {
                 let f = Format::new(signed, req.bits, frac)
-                    .map_err(|source| QuantizeError::Format { feature: name.clone(), source })?;
+                    .map_err(|cause| QuantizeError::Format { feature: name.clone(), cause })?;
                 (f, "frac")
             }
             (None, FracChoice::Auto { max_saturation }) => {
@@ -166,7 +166,7 @@ pub fn choose_formats(
                 let k = k.min((values.len() - 1) / 2);
                 let (lo, hi) = (values[k], values[values.len() - 1 - k]);
                 let f = fit_format_signed(signed, lo, hi, req.bits, req.rounding)
-                    .map_err(|source| QuantizeError::Fit { feature: name.clone(), source })?;
+                    .map_err(|cause| QuantizeError::Fit { feature: name.clone(), cause })?;
                 (f, "auto")
             }
         };
@@ -482,6 +482,9 @@ mod tests {
         let mut r = req(FracChoice::Fixed(0));
         r.bits = 40;
         assert!(matches!(choose_formats(&ds, &rows, &r), Err(QuantizeError::Format { .. })));
+        let mut r = req(FracChoice::Fixed(40));
+        r.bits = 16;
+        assert!(matches!(choose_formats(&ds, &rows, &r), Err(QuantizeError::Format { .. })));
         let mut other = cuts(&[(1.0, 1.0)]);
         other.features[1].name = "w".into();
         other.working_points[0].cuts[1].feature = "w".into();
@@ -489,5 +492,35 @@ mod tests {
             quantize(&other, &ds, &rows, &rows, &req(FracChoice::Fixed(0))),
             Err(QuantizeError::Features { .. })
         ));
+    }
+
+    /// The message with every `source()` below it, as a chain printer (anyhow's `{:#}`) shows.
+    fn chain(e: &dyn std::error::Error) -> String {
+        let mut s = e.to_string();
+        let mut next = e.source();
+        while let Some(c) = next {
+            s.push_str(&format!(": {c}"));
+            next = c.source();
+        }
+        s
+    }
+
+    #[test]
+    fn format_errors_are_not_repeated_by_the_chain() {
+        // `--bits 40` printed "...width 40 out of range, expected 1..=32 bits" twice.
+        let ds = dataset();
+        let rows: Vec<usize> = (0..100).collect();
+        let mut r = req(FracChoice::Fixed(0));
+        r.bits = 40;
+        let e = choose_formats(&ds, &rows, &r).unwrap_err();
+        assert_eq!(
+            chain(&e),
+            "feature 'x': unsigned fixed-point width 40 out of range, expected 1..=32 bits"
+        );
+        let e = choose_formats(&ds, &rows, &req(FracChoice::Fixed(40))).unwrap_err();
+        assert_eq!(
+            chain(&e),
+            "feature 'x': fixed-point fractional bits 40 out of range, expected -32..=32"
+        );
     }
 }

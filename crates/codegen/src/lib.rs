@@ -40,10 +40,24 @@ pub enum Error {
     Option(String),
     /// Test vectors could not be built.
     #[error("test vectors: {0}")]
-    Vectors(#[from] vectors::VectorError),
+    Vectors(vectors::VectorError),
     /// A template failed to render.
     #[error("template: {0}")]
-    Template(#[from] askama::Error),
+    Template(askama::Error),
+}
+
+// Both variants embed their cause in the message, so they do not also return it as the
+// error's source (a chain printer such as anyhow's `{:#}` would print it twice).
+impl From<vectors::VectorError> for Error {
+    fn from(e: vectors::VectorError) -> Self {
+        Error::Vectors(e)
+    }
+}
+
+impl From<askama::Error> for Error {
+    fn from(e: askama::Error) -> Self {
+        Error::Template(e)
+    }
 }
 
 /// The output languages.

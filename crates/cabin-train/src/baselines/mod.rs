@@ -77,7 +77,7 @@ pub enum BaselineError {
     },
     /// A tensor operation failed.
     #[error("tensor computation failed: {0}")]
-    Tensor(#[from] candle_core::Error),
+    Tensor(candle_core::Error),
     /// The boosting library refused the data or settings.
     #[error("gradient boosting failed: {0}")]
     Boosting(String),
@@ -86,7 +86,21 @@ pub enum BaselineError {
     Roc(#[from] RocError),
     /// cabin's own training failed (the one-to-one network).
     #[error("training the one-to-one network failed: {0}")]
-    Train(#[from] crate::pipeline::TrainError),
+    Train(crate::pipeline::TrainError),
+}
+
+// The variants above embed their cause in the message, so they do not also return it as the
+// error's source (a chain printer such as anyhow's `{:#}` would print it twice).
+impl From<candle_core::Error> for BaselineError {
+    fn from(e: candle_core::Error) -> Self {
+        BaselineError::Tensor(e)
+    }
+}
+
+impl From<crate::pipeline::TrainError> for BaselineError {
+    fn from(e: crate::pipeline::TrainError) -> Self {
+        BaselineError::Train(e)
+    }
 }
 
 /// Events for a baseline: a row-major `events x features` matrix, labels (true = signal) and

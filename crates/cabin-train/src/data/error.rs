@@ -28,12 +28,15 @@ impl fmt::Display for RowRef {
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
     /// The file could not be opened or read.
-    #[error("cannot read '{}': {source}", path.display())]
+    ///
+    /// The message already says why, so the operating-system error is not also returned as
+    /// [`std::error::Error::source`] (a chain printer would repeat it).
+    #[error("cannot read '{}': {cause}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
         /// The operating-system error.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// The file name ends in neither `.root` nor `.csv` (compressed CSV is not read).
     #[error("unsupported file type '{}' (expected a .root or .csv file)", path.display())]
@@ -282,4 +285,21 @@ pub enum DataError {
         /// Its value (or the non-finite spread).
         value: f64,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    #[test]
+    fn io_error_message_is_not_repeated_by_its_source() {
+        // `{:#}` printed "cannot read 'nope.root': no such file: no such file" when the cause
+        // was both in the message and the source.
+        let cause = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let e = DataError::Io { path: "nope.root".into(), cause };
+        assert!(e.source().is_none());
+        assert_eq!(e.to_string(), "cannot read 'nope.root': no such file");
+    }
 }

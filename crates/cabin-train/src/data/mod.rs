@@ -230,7 +230,7 @@ fn read_input(
                 return Err(DataError::TreeForCsv { path: spec.path.clone(), tree: tree.clone() });
             }
             let bytes = std::fs::read(&spec.path)
-                .map_err(|source| DataError::Io { path: spec.path.clone(), source })?;
+                .map_err(|cause| DataError::Io { path: spec.path.clone(), cause })?;
             let table = csv::read(&spec.path, &bytes, wanted)?;
             (table, None, hex(&Sha256::digest(&bytes)))
         }
@@ -251,7 +251,7 @@ fn spec_path(spec: &SourceSpec) -> Option<std::path::PathBuf> {
 
 /// SHA-256 of a file, lowercase hex, read in blocks.
 pub fn sha256_file(path: &Path) -> Result<String, DataError> {
-    let io = |source| DataError::Io { path: path.to_path_buf(), source };
+    let io = |cause| DataError::Io { path: path.to_path_buf(), cause };
     let mut f = std::fs::File::open(path).map_err(io)?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];

@@ -80,8 +80,8 @@ pub fn list_trees(path: &Path) -> Result<Vec<String>, DataError> {
 
 fn open(path: &Path) -> Result<RootFile, DataError> {
     if !path.is_file() {
-        let source = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
-        return Err(DataError::Io { path: path.to_path_buf(), source });
+        let cause = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        return Err(DataError::Io { path: path.to_path_buf(), cause });
     }
     RootFile::open(path)
         .map_err(|e| DataError::RootOpen { path: path.to_path_buf(), detail: e.to_string() })

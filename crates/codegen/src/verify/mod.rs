@@ -40,12 +40,12 @@ pub enum VerifyError {
         inputs: usize,
     },
     /// A file could not be read or written.
-    #[error("cannot access '{path}': {source}")]
+    #[error("cannot access '{path}': {cause}")]
     Io {
         /// The file.
         path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
+        /// The cause (already in the message, so not also returned as the error's source).
+        cause: std::io::Error,
     },
     /// The generated design is not where it should be.
     #[error("{0}")]
@@ -115,8 +115,8 @@ pub enum VerifyError {
 }
 
 impl VerifyError {
-    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> VerifyError {
-        VerifyError::Io { path: path.into(), source }
+    pub(crate) fn io(path: impl Into<PathBuf>, cause: std::io::Error) -> VerifyError {
+        VerifyError::Io { path: path.into(), cause }
     }
 }
 
