@@ -49,7 +49,7 @@ fn cut_file(inputs: Value) -> String {
             {"name": "a", "direction": ">", "mean": 9.5, "scale": 5.8},
             {"name": "b", "direction": "<", "mean": 4.5, "scale": 2.9}
         ],
-        "working_points": [wp(0.7, 5.0, 7.0), wp(0.3, 9.5, 4.0)],
+        "working_points": [wp(0.3, 9.5, 4.0), wp(0.7, 5.0, 7.0)],
         "config": {"seed": 42, "test_fraction": 0.25},
         "inputs": inputs
     });
@@ -97,7 +97,7 @@ fn eval_on_given_data_matches_a_direct_count_and_writes_only_with_o() {
     let e = &doc.extra["evaluation"];
     assert_eq!(e["data"]["rows"], "all");
     assert_eq!(e["data"]["events"], 400);
-    for (p, (a, b)) in [(5.0, 7.0), (9.5, 4.0)].into_iter().enumerate() {
+    for (p, (a, b)) in [(9.5, 4.0), (5.0, 7.0)].into_iter().enumerate() {
         let (s, bk) = count(a, b, None);
         let wp = &e["working_points"][p];
         assert!((wp["eff_sig"].as_f64().unwrap() - s).abs() < 1e-12, "{wp}");
@@ -153,7 +153,7 @@ fn eval_reloads_recorded_inputs_and_uses_their_test_split() {
     .unwrap();
     let split = cabin_train::data::split(&ds, 0.25, 42).unwrap();
     let (s, b) = count(5.0, 7.0, Some(&split.test));
-    let wp = &e["working_points"][0];
+    let wp = &e["working_points"][1];
     assert!((wp["eff_sig"].as_f64().unwrap() - s).abs() < 1e-12, "{wp}");
     assert!((wp["eff_bkg"].as_f64().unwrap() - b).abs() < 1e-12, "{wp}");
 

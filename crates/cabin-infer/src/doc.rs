@@ -226,6 +226,24 @@ pub enum DocError {
     },
     /// The table's shape is not valid.
     Table(TableError),
+    /// The file breaks a rule of the schema (a target outside `[0, 1]`, unsorted working points,
+    /// a scaler that is not finite and positive, a cut slot listed twice).
+    Invalid {
+        /// Where: `working point 3`, `feature 'met'`, ...
+        location: String,
+        /// What is wrong and what was expected.
+        detail: String,
+    },
+    /// A quantised cut is not what its float cut quantises to: the file was edited by hand or
+    /// its float cuts changed after `cabin quantize`.
+    Stale {
+        /// Working point index.
+        point: usize,
+        /// Feature name.
+        feature: String,
+        /// What the file says and what the float cut gives.
+        detail: String,
+    },
     /// A quantised cut compares with a raw threshold its feature's format cannot hold.
     Threshold {
         /// Working point index.
@@ -261,6 +279,12 @@ impl fmt::Display for DocError {
             }
             DocError::Format { feature, error } => write!(f, "feature '{feature}': {error}"),
             DocError::Table(e) => write!(f, "{e}"),
+            DocError::Invalid { location, detail } => write!(f, "{location}: {detail}"),
+            DocError::Stale { point, feature, detail } => write!(
+                f,
+                "working point {point}, feature '{feature}': the quantised cut does not match \
+                 the float cut ({detail}); run `cabin quantize` again"
+            ),
             DocError::Threshold { point, feature, raw, format } => write!(
                 f,
                 "working point {point}: raw threshold {raw} of feature '{feature}' is outside \
@@ -330,7 +354,66 @@ impl CutsFile {
         if file.schema != SCHEMA {
             return Err(DocError::Schema { found: file.schema });
         }
+        file.validate()?;
         Ok(file)
+    }
+
+    /// Checks the rules of the schema that JSON types alone cannot express: every target is in
+    /// `[0, 1]`; working points are sorted by strictly increasing target (binned files, which
+    /// repeat the targets once per bin, are checked per bin); every scaler is finite with a
+    /// positive scale; no (feature, op) cut slot appears twice.
+    pub fn validate(&self) -> Result<(), DocError> {
+        let invalid =
+            |location: String, detail: String| Err(DocError::Invalid { location, detail });
+        for f in &self.features {
+            if !(f.mean.is_finite() && f.scale.is_finite() && f.scale > 0.0) {
+                return invalid(
+                    format!("feature '{}'", f.name),
+                    format!(
+                        "scaler mean {} and scale {}, expected finite values and a scale above 0",
+                        f.mean, f.scale
+                    ),
+                );
+            }
+        }
+        let per_bin = self
+            .extra
+            .get("binning")
+            .and_then(|b| b.get("points"))
+            .and_then(Value::as_u64)
+            .map_or(self.working_points.len(), |p| p as usize);
+        for (p, wp) in self.working_points.iter().enumerate() {
+            if !(0.0..=1.0).contains(&wp.target) {
+                return invalid(
+                    format!("working point {p}"),
+                    format!("target {}, expected a signal efficiency in [0, 1]", wp.target),
+                );
+            }
+            if per_bin > 0 && p % per_bin != 0 {
+                let prev = self.working_points[p - 1].target;
+                if wp.target <= prev {
+                    return invalid(
+                        format!("working point {p}"),
+                        format!(
+                            "target {} after {prev}, expected working points sorted by \
+                             strictly increasing target",
+                            wp.target
+                        ),
+                    );
+                }
+            }
+        }
+        if let Some(first) = self.working_points.first() {
+            for (i, c) in first.cuts.iter().enumerate() {
+                if first.cuts[..i].iter().any(|d| d.feature == c.feature && d.op == c.op) {
+                    return invalid(
+                        "working point 0".to_string(),
+                        format!("cut '{} {}' appears twice", c.feature, c.op),
+                    );
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Pretty JSON with a trailing newline.
@@ -512,6 +595,29 @@ impl CutsFile {
                         });
                     }
                 }
+                let float = &self.working_points[p].cuts[cuts.len() % slots.len()];
+                let expected = FixedCut::new(float.op, float.value, format);
+                if expected != c.cut {
+                    return Err(DocError::Stale {
+                        point: p,
+                        feature: c.feature.clone(),
+                        detail: format!(
+                            "file has {:?}, the float cut {} {} gives {:?} in {}",
+                            c.cut.decision, float.op, float.value, expected.decision, format
+                        ),
+                    });
+                }
+                let grid = expected.threshold_value(format);
+                if c.value.is_some() && c.value != grid {
+                    return Err(DocError::Stale {
+                        point: p,
+                        feature: c.feature.clone(),
+                        detail: format!(
+                            "recorded grid value {:?}, the raw threshold stands for {:?}",
+                            c.value, grid
+                        ),
+                    });
+                }
                 cuts.push(c.cut);
             }
         }
@@ -582,5 +688,45 @@ mod tests {
         let e = f.fixed_table().unwrap_err();
         assert!(matches!(e, DocError::Threshold { point: 0, raw: 300, .. }), "{e}");
         assert!(e.to_string().contains("outside its format u8.5 (expected 0..=255)"), "{e}");
+    }
+
+    #[test]
+    fn a_hand_edited_quantised_cut_is_stale() {
+        // Regression: export used raw thresholds that no longer matched the float cuts.
+        let mut f = file();
+        let formats = [Format::new(false, 16, 6).unwrap(), Format::new(false, 8, 5).unwrap()];
+        f.quantization = Some(f.quantize_cuts(&formats, Rounding::Truncate).unwrap());
+        f.working_points[0].cuts[0].value = -100.0;
+        let e = f.fixed_table().unwrap_err();
+        assert!(matches!(e, DocError::Stale { point: 0, .. }), "{e}");
+        assert!(e.to_string().contains("run `cabin quantize` again"), "{e}");
+
+        let mut g = file();
+        let mut q = g.quantize_cuts(&formats, Rounding::Truncate).unwrap();
+        q.working_points[0][0].value = Some(61.0);
+        g.quantization = Some(q);
+        assert!(matches!(g.fixed_table(), Err(DocError::Stale { point: 0, .. })));
+    }
+
+    #[test]
+    fn schema_rules_are_checked_on_reading() {
+        let ok = file().to_json();
+        let bad = [
+            (ok.replace("\"target\": 0.9", "\"target\": 2.0"), "expected a signal efficiency"),
+            (ok.replace("\"target\": 0.9", "\"target\": 0.5"), "strictly increasing"),
+            (ok.replace("\"scale\": 20.0", "\"scale\": 0.0"), "scale above 0"),
+            (
+                ok.replace(
+                    "\"feature\": \"dphi\",\n          \"op\": \"<\"",
+                    "\"feature\": \"met\",\n          \"op\": \">\"",
+                ),
+                "appears twice",
+            ),
+        ];
+        for (text, want) in bad {
+            assert_ne!(text, ok, "the edit for '{want}' did not apply");
+            let e = CutsFile::from_json(&text).unwrap_err().to_string();
+            assert!(e.contains(want), "{want}: {e}");
+        }
     }
 }
