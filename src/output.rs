@@ -5,9 +5,42 @@
 
 use std::fs;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use anyhow::{Context, Result};
+
+/// Files this run has read, canonicalised: no output may replace one of them.
+static INPUTS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Records `path` as an input of this run (a file that does not resolve is ignored).
+pub fn note_input(path: &Path) {
+    if let (Ok(p), Ok(mut inputs)) = (fs::canonicalize(path), INPUTS.lock()) {
+        if !inputs.contains(&p) {
+            inputs.push(p);
+        }
+    }
+}
+
+/// Refuses `dest` when it is an input of this run or, for a folder, holds one.
+fn refuse_inputs(dest: &Path) -> Result<()> {
+    let Ok(dest_c) = fs::canonicalize(dest) else { return Ok(()) };
+    let inputs = INPUTS.lock().map(|i| i.clone()).unwrap_or_default();
+    if let Some(input) = inputs.iter().find(|i| i.starts_with(&dest_c)) {
+        if *input == dest_c {
+            anyhow::bail!(
+                "output '{}' is an input of this run; write the output somewhere else",
+                dest.display()
+            );
+        }
+        anyhow::bail!(
+            "output folder '{}' holds '{}', an input of this run; write the output somewhere else",
+            dest.display(),
+            input.display()
+        );
+    }
+    Ok(())
+}
 
 /// Writes `bytes` to `path` atomically (temp file in the same folder, then rename).
 ///
@@ -22,6 +55,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     if !dir.is_dir() {
         anyhow::bail!("output folder '{}' does not exist", dir.display());
     }
+    refuse_inputs(path)?;
     let mut builder = tempfile::Builder::new();
     builder.prefix(".cabin-").suffix(".tmp");
     #[cfg(unix)]
@@ -65,6 +99,7 @@ pub fn write_dir_atomic(dest: &Path, fill: impl FnOnce(&Path) -> Result<()>) -> 
     if !parent.is_dir() {
         anyhow::bail!("output folder '{}' does not exist", parent.display());
     }
+    refuse_inputs(dest)?;
     let replace = match fs::symlink_metadata(dest) {
         Err(_) => false,
         Ok(meta) if !meta.is_dir() => {
@@ -165,5 +200,28 @@ mod tests {
         let err = write_dir_atomic(&dest, |_| anyhow::bail!("boom")).unwrap_err();
         assert_eq!(err.to_string(), "boom");
         assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn an_input_of_the_run_is_never_an_output() {
+        // Regression: `cabin train good.csv -o good.csv` replaced the data with JSON, and
+        // `cabin export dir/q.json -o dir` deleted the cut file it was reading.
+        let tmp = tempfile::tempdir().unwrap();
+        let data = tmp.path().join("good.csv");
+        fs::write(&data, "a,label\n1,0\n").unwrap();
+        let folder = tmp.path().join("run");
+        fs::create_dir(&folder).unwrap();
+        fs::write(folder.join(MARKER), "").unwrap();
+        let cuts = folder.join("q.json");
+        fs::write(&cuts, "{}").unwrap();
+        note_input(&data);
+        note_input(&cuts);
+        let e = write_atomic(&data, b"{}").unwrap_err().to_string();
+        assert!(e.contains("is an input of this run"), "{e}");
+        let e = write_dir_atomic(&folder, fill_one).unwrap_err().to_string();
+        assert!(e.contains("holds"), "{e}");
+        assert_eq!(fs::read_to_string(&data).unwrap(), "a,label\n1,0\n");
+        assert_eq!(fs::read_to_string(&cuts).unwrap(), "{}");
+        write_atomic(&tmp.path().join("other.json"), b"{}").unwrap();
     }
 }

@@ -140,6 +140,9 @@ impl DataArgs {
         };
         let ds = data::load_excluding(&source, &self.options(), &exclude)
             .with_context(|| format!("cannot load {}", describe(&source)))?;
+        for input in &ds.inputs {
+            crate::output::note_input(std::path::Path::new(&input.path));
+        }
         if ds.dropped_nonfinite > 0 {
             log::warn!("dropped {} events with non-finite values", ds.dropped_nonfinite);
         }

@@ -6,7 +6,6 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use cabin_infer::doc::CutsFile;
 use codegen::{report, Design, Options, Provenance, Target};
 
 use crate::output::write_dir_atomic;
@@ -104,12 +103,7 @@ fn command_line(a: &Args) -> String {
 
 /// Runs `cabin export`.
 pub fn run(args: Args) -> Result<()> {
-    let bytes = std::fs::read(&args.cuts)
-        .with_context(|| format!("cannot read cut file '{}'", args.cuts.display()))?;
-    let text = std::str::from_utf8(&bytes)
-        .with_context(|| format!("cut file '{}' is not UTF-8 text", args.cuts.display()))?;
-    let file = CutsFile::from_json(text)
-        .map_err(|e| anyhow::anyhow!("cannot use cut file '{}': {e}", args.cuts.display()))?;
+    let (file, bytes) = super::read_cuts(&args.cuts)?;
     if file.quantization.is_none() {
         anyhow::bail!(
             "cut file '{}' has no fixed-point table; run `cabin quantize {} -o <file>` first",

@@ -10,6 +10,20 @@ pub mod quantize;
 pub mod train;
 pub mod verify;
 
+/// Reads and checks a cut file, and records it as an input of this run so no output can
+/// replace it. Returns the document and the file's bytes (for checksums).
+pub fn read_cuts(path: &std::path::Path) -> anyhow::Result<(cabin_infer::doc::CutsFile, Vec<u8>)> {
+    use anyhow::Context;
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("cannot read cut file '{}'", path.display()))?;
+    crate::output::note_input(path);
+    let text = std::str::from_utf8(&bytes)
+        .with_context(|| format!("cut file '{}' is not UTF-8 text", path.display()))?;
+    let file = cabin_infer::doc::CutsFile::from_json(text)
+        .with_context(|| format!("cannot use cut file '{}'", path.display()))?;
+    Ok((file, bytes))
+}
+
 /// Hardware output differed from the software reference: exit code 1 rather than 2.
 #[derive(Debug)]
 pub struct Mismatch(pub String);

@@ -94,12 +94,7 @@ pub fn run(args: Args) -> Result<()> {
     if let Some(t) = required.iter().find(|t| !chosen.is_empty() && !chosen.contains(t)) {
         bail!("--require {} contradicts --tools {}", t.name(), args.tools.join(","));
     }
-    let bytes = std::fs::read(&args.cuts)
-        .with_context(|| format!("cannot read cut file '{}'", args.cuts.display()))?;
-    let text = std::str::from_utf8(&bytes)
-        .with_context(|| format!("cut file '{}' is not UTF-8 text", args.cuts.display()))?;
-    let file = CutsFile::from_json(text)
-        .with_context(|| format!("cannot use cut file '{}'", args.cuts.display()))?;
+    let (file, bytes) = super::read_cuts(&args.cuts)?;
     let table =
         file.fixed_table().with_context(|| format!("cannot verify '{}'", args.cuts.display()))?;
 
