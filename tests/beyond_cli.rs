@@ -223,3 +223,26 @@ fn binned_cuts_beat_unbinned_cuts_on_a_category_toy_and_export() {
         assert!(t.contains("OK: "), "{t}");
     }
 }
+
+#[test]
+fn bad_beyond_options_exit_2_naming_the_problem_and_write_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    mass_csv(dir);
+    let cases: [(&[&str], &str); 6] = [
+        (&["--window", "masss"], "window requested on 'masss', which is not a feature"),
+        (&["--bin-by", "eta:0,1"], "one of the loaded features"),
+        (&["--bin-by", "pt:3,1"], "strictly increasing"),
+        (&["--bin-by", "pt:0,50,1000", "--objective", "significance"], "when cuts are binned"),
+        (&["--objective", "significance", "--bkg-uncertainty", "-0.3"], "bkg_uncertainty"),
+        (&["--objective", "significance", "--min-bkg", "0"], "min_bkg"),
+    ];
+    for (extra, want) in cases {
+        let args = [&["train", "mass.csv", "--epochs", "2", "-o", "x.json"][..], extra].concat();
+        let o = cabin(&args, dir);
+        let t = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {t}");
+        assert!(t.contains(want) && !t.contains("panicked"), "{extra:?}: {t}");
+        assert!(!dir.join("x.json").exists(), "{extra:?} wrote output");
+    }
+}

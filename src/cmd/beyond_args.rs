@@ -23,22 +23,22 @@ pub enum ObjectiveArg {
 #[derive(clap::Args, Clone, Debug, Default)]
 pub struct YieldArgs {
     /// Integrated luminosity multiplying every event weight [default: 1, or as trained].
-    #[arg(long, help_heading = "Significance")]
+    #[arg(long, allow_hyphen_values = true, help_heading = "Significance")]
     pub lumi: Option<f64>,
     /// Weight factor of the signal sample, e.g. cross-section / generated events [default:
     /// 1, or as trained].
-    #[arg(long, help_heading = "Significance")]
+    #[arg(long, allow_hyphen_values = true, help_heading = "Significance")]
     pub sig_xsec: Option<f64>,
     /// Weight factor of the background sample [default: 1, or as trained].
-    #[arg(long, help_heading = "Significance")]
+    #[arg(long, allow_hyphen_values = true, help_heading = "Significance")]
     pub bkg_xsec: Option<f64>,
     /// Background uncertainty as a fraction of the background yield, e.g. 0.3 (0 = Asimov
     /// Z0) [default: 0, or as trained].
-    #[arg(long, help_heading = "Significance")]
+    #[arg(long, allow_hyphen_values = true, help_heading = "Significance")]
     pub bkg_uncertainty: Option<f64>,
     /// Background yields below this count as this: the asymptotic formulas diverge as b -> 0
     /// [default: 1 expected event, or as trained].
-    #[arg(long, help_heading = "Significance")]
+    #[arg(long, allow_hyphen_values = true, help_heading = "Significance")]
     pub min_bkg: Option<f64>,
 }
 

@@ -1,22 +1,22 @@
 //! `cabin eval`: recompute the hard-cut efficiencies, ROC, AUC and smoothness of a cut file on
 //! a data file, print them and optionally write the cut file with an `evaluation` section.
 //!
-//! Without data options the inputs recorded in the cut file are reloaded (their checksums must
-//! still match) and split with the recorded seed and test fraction; the test split is
-//! evaluated. With data options, all of their events are evaluated unless `--rows` says
+//! Without data options the inputs recorded in the cut file are reloaded
+//! (`cabin_train::data::recorded`; their checksums must still match) and split with the
+//! recorded seed and test fraction; the test split is evaluated. With data options, all of their events are evaluated unless `--rows` says
 //! otherwise. The features are always the cut file's, in its order.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use cabin_infer::binned::file_binning;
 use cabin_infer::doc::CutsFile;
 use cabin_train::binned::evaluate_binned;
-use cabin_train::data::{Dataset, Split};
+use cabin_train::data::{self, Dataset, Split};
 use cabin_train::eval::{evaluate, Evaluation};
 use cabin_train::hard::Events;
 use cabin_train::significance::{best_point, SignificanceSettings};
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::beyond_args::{recorded_settings, YieldArgs};
 use super::data_args::DataArgs;
@@ -66,7 +66,13 @@ pub struct Args {
 
     /// Also name the working point with the largest Z among those whose signal yield is at
     /// least this.
-    #[arg(long, value_name = "S", default_value_t = 0.0, help_heading = "Significance")]
+    #[arg(
+        long,
+        value_name = "S",
+        default_value_t = 0.0,
+        allow_hyphen_values = true,
+        help_heading = "Significance"
+    )]
     pub min_signal: f64,
 
     /// Write the cut file with an `evaluation` section here (atomically) [default: only
@@ -85,7 +91,7 @@ pub fn run(args: Args) -> Result<()> {
     let names: Vec<String> = doc.features.iter().map(|f| f.name.clone()).collect();
 
     let recorded = no_data_given(&args.data);
-    let mut data = if recorded { recorded_inputs(&doc, &args.cuts)? } else { args.data.clone() };
+    let mut data = args.data.clone();
     if let Some(f) = &data.features {
         if f != &names {
             bail!(
@@ -98,10 +104,21 @@ pub fn run(args: Args) -> Result<()> {
     data.features = Some(names.clone());
     let rows = args.rows.unwrap_or(if recorded { Rows::Test } else { Rows::All });
 
-    let (ds, split) = data.load()?;
-    if recorded {
-        check_checksums(&doc, &ds)?;
-    }
+    let (ds, split, seed, test_fraction) = if recorded {
+        let rec = data::recorded(&doc, &args.cuts)?;
+        let ds = data::load(&rec.source, &rec.options)
+            .context("cannot reload the inputs recorded in the cut file")?;
+        // The test split is only held out if these are the very files the cuts learned from.
+        if let Some(c) = rec.changed(&ds).first() {
+            bail!("{c}; give the data explicitly to evaluate on it anyway");
+        }
+        let split = data::split(&ds, rec.test_fraction, rec.seed)
+            .context("cannot split the data into train and test")?;
+        (ds, split, rec.seed, rec.test_fraction)
+    } else {
+        let (ds, split) = data.load()?;
+        (ds, split, data.seed, data.test_fraction)
+    };
     let chosen = select(&ds, &split, rows);
     let ev = Events {
         columns: &ds.columns,
@@ -137,8 +154,8 @@ pub fn run(args: Args) -> Result<()> {
                 "inputs": ds.inputs,
                 "rows": rows.name(),
                 "events": chosen.len(),
-                "seed": data.seed,
-                "test_fraction": data.test_fraction,
+                "seed": seed,
+                "test_fraction": test_fraction,
                 "recorded_inputs": recorded,
             },
             "auc": result.area.auc,
@@ -161,68 +178,6 @@ pub fn run(args: Args) -> Result<()> {
 /// True when none of the input options was given.
 fn no_data_given(d: &DataArgs) -> bool {
     d.input.is_none() && d.data.is_none() && d.signal.is_none() && d.background.is_none()
-}
-
-/// The data options that reload the inputs and split recorded in the cut file.
-fn recorded_inputs(doc: &CutsFile, cuts: &Path) -> Result<DataArgs> {
-    if doc.inputs.is_empty() {
-        bail!("'{}' records no inputs; give the data to evaluate on", cuts.display());
-    }
-    let base = cuts.parent().unwrap_or(Path::new("."));
-    let spec = |i: &cabin_infer::doc::Input| -> String {
-        // A relative path is taken as recorded (relative to where training ran) if it exists
-        // from here, else relative to the cut file's folder.
-        let p = Path::new(&i.path);
-        let path = if p.is_absolute() || p.exists() { p.to_path_buf() } else { base.join(p) };
-        match &i.tree {
-            Some(t) => format!("{}:{t}", path.display()),
-            None => path.display().to_string(),
-        }
-    };
-    let find = |role: &str| doc.inputs.iter().find(|i| i.role == role);
-    let cfg = &doc.config;
-    let mut d = DataArgs {
-        label: cfg.get("label").and_then(Value::as_str).map(str::to_string),
-        weight: cfg.get("weight").and_then(Value::as_str).map(str::to_string),
-        drop_nonfinite: cfg.get("drop_nonfinite").and_then(Value::as_bool).unwrap_or(false),
-        ..DataArgs::default()
-    };
-    d.seed = cfg.get("seed").and_then(Value::as_u64).unwrap_or(42);
-    d.test_fraction = cfg.get("test_fraction").and_then(Value::as_f64).unwrap_or(0.2);
-    match (find("signal"), find("background"), find("data")) {
-        (Some(s), Some(b), _) => {
-            d.signal = Some(spec(s));
-            d.background = Some(spec(b));
-        }
-        (_, _, Some(x)) => d.data = Some(spec(x)),
-        _ => {
-            let roles: Vec<&str> = doc.inputs.iter().map(|i| i.role.as_str()).collect();
-            bail!(
-                "'{}' records inputs with roles {}, expected signal and background, or data",
-                cuts.display(),
-                roles.join(", ")
-            );
-        }
-    }
-    Ok(d)
-}
-
-/// The reloaded inputs must be the files the cuts were learned from.
-fn check_checksums(doc: &CutsFile, ds: &Dataset) -> Result<()> {
-    for want in &doc.inputs {
-        let Some(got) = ds.inputs.iter().find(|i| i.role == want.role) else { continue };
-        if !want.sha256.is_empty() && got.sha256 != want.sha256 {
-            bail!(
-                "{} input '{}' has changed since training (sha256 {}, recorded {}); give the \
-                 data explicitly to evaluate on it anyway",
-                want.role,
-                got.path,
-                got.sha256,
-                want.sha256
-            );
-        }
-    }
-    Ok(())
 }
 
 fn select(ds: &Dataset, split: &Split, rows: Rows) -> Vec<usize> {
