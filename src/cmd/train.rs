@@ -140,7 +140,7 @@ pub struct Args {
     #[arg(long, help_heading = "Training")]
     pub refine_bags: Option<usize>,
     /// With bagging, recalibrate onto the target plus the signal efficiency's cross-fitted
-    /// optimism (default true; paper false).
+    /// optimism (default false).
     #[arg(long, help_heading = "Training")]
     pub recal_crossfit: Option<bool>,
     /// Make the selections nested: every cut loosens as the target rises (default false; it

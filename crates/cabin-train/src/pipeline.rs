@@ -15,7 +15,7 @@
 //! Two recipes: [`TrainConfig::paper`] is exactly the paper's (zero start, SGD lr 0.5, 200
 //! epochs, nothing after the gradient stage); [`TrainConfig::default`] is cabin's (quantile
 //! start, Adam lr 0.05 with beta2 0.99 for 1000 epochs, bagged refinement with neighbour
-//! restarts, cross-fitted recalibration).
+//! restarts, recalibration).
 //!
 //! ## Bagged refinement and cross-fitted recalibration
 //!
@@ -34,7 +34,10 @@
 //! `target + optimism` on the training split, so that new data land on the target on average
 //! instead of below it. A negative estimate (the held-out folds did better) can only be noise
 //! of the folds and is not used: the training efficiency never ends below the target. The
-//! estimate is recorded per working point as `signal_optimism`.
+//! estimate is recorded per working point as `signal_optimism`. It is off by default: on the
+//! SUSY-like sample it changed the test target miss by less than the test counting error
+//! (largest miss .0095 -> .0091), and on small samples (a few hundred signal events per fold)
+//! the estimate itself is noisier than the miss it corrects.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -174,7 +177,7 @@ impl Default for TrainConfig {
             refine_bags: 4,
             nested: false,
             recalibrate: true,
-            recal_crossfit: true,
+            recal_crossfit: false,
             precision: Precision::Fast,
             test_every: 10,
             seed: 42,

@@ -43,7 +43,7 @@ fn bagged_default_is_deterministic_and_on_target() {
     let Some(ds) = data() else { return };
     let sp = small_split(&ds);
     assert_eq!(TrainConfig::default().refine_bags, 4, "bagging is the default");
-    let cfg = config(4);
+    let cfg = TrainConfig { recal_crossfit: true, ..config(4) };
     let a = train(&ds, &sp, &cfg, &mut |_| {}).expect("training runs");
     let b = train(&ds, &sp, &cfg, &mut |_| {}).expect("training runs");
     let cuts = |d: &cabin_infer::doc::CutsFile| -> Vec<f64> {
@@ -60,7 +60,7 @@ fn bagged_default_is_deterministic_and_on_target() {
         assert!(s >= aim - 1e-9 && s < aim + 2e-3, "target {}: aim {aim}, got {s}", w.target);
         assert!(w.test.eff_bkg.is_finite() && w.test.eff_bkg < 1.0);
     }
-    let plain = TrainConfig { recal_crossfit: false, ..config(4) };
+    let plain = config(4);
     let p = train(&ds, &sp, &plain, &mut |_| {}).expect("training runs");
     for w in &p.working_points {
         let s = w.train.eff_sig;
