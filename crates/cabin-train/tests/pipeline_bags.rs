@@ -54,8 +54,8 @@ fn bagged_default_is_deterministic_and_on_target() {
         let s = w.train.eff_sig;
         let o = w.extra.get("signal_optimism").and_then(|v| v.as_f64()).expect("recorded");
         assert!(o.abs() < 0.05, "target {}: optimism {o}", w.target);
-        // Recalibration lands at or just above target + max(optimism, 0) (one event is 1/2,240 of the
-        // signal).
+        // Recalibration lands at or just above target + max(optimism, 0) (one event is 1/2,240
+        // of the signal).
         let aim = w.target + o.max(0.0);
         assert!(s >= aim - 1e-9 && s < aim + 2e-3, "target {}: aim {aim}, got {s}", w.target);
         assert!(w.test.eff_bkg.is_finite() && w.test.eff_bkg < 1.0);
