@@ -274,6 +274,24 @@ pub enum DataError {
         /// Rows in the data set.
         len: usize,
     },
+    /// A cut file records no inputs at all (it was not written by `cabin train`).
+    #[error("'{}' records no inputs; give the data to evaluate on", path.display())]
+    NothingRecorded {
+        /// The cut file.
+        path: PathBuf,
+    },
+    /// A cut file records no inputs that say where both classes come from.
+    #[error(
+        "'{}' records no usable inputs (roles: {roles}; expected signal and background, or \
+         data): give the data options",
+        path.display()
+    )]
+    NoRecordedInputs {
+        /// The cut file.
+        path: PathBuf,
+        /// The roles it records, comma-separated.
+        roles: String,
+    },
     /// A feature whose values do not vary on the rows it is standardised on.
     #[error(
         "feature '{feature}' is constant ({value}) on the training rows and cannot be \

@@ -32,6 +32,7 @@
 
 pub mod csv;
 mod error;
+mod recorded;
 pub mod root;
 mod scale;
 mod source;
@@ -45,6 +46,9 @@ use cabin_infer::doc::Input;
 use sha2::{Digest, Sha256};
 
 pub use error::{DataError, RowRef};
+pub use recorded::{
+    recorded, ChangedInput, Recorded, DEFAULT_LABEL, DEFAULT_SEED, DEFAULT_TEST_FRACTION,
+};
 pub use scale::{auto_directions, Scaler};
 pub use source::{choose_tree, tree_class, FileKind, Source, SourceSpec};
 pub use split::{split, Split, SplitMix64};
