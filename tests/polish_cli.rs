@@ -120,3 +120,24 @@ fn json_outputs_are_world_readable_like_other_files() {
     run("022", "q.json");
     assert_eq!(mode("q.json"), 0o640);
 }
+
+#[test]
+fn eval_quantize_and_plot_find_the_recorded_data_next_to_a_moved_cut_file() {
+    // The three commands each rebuilt the recorded data their own way; plot did not look
+    // next to the cut file at all.
+    let dir = setup();
+    let sub = dir.path().join("moved");
+    std::fs::create_dir(&sub).unwrap();
+    for f in ["events.csv", "cuts.json"] {
+        std::fs::rename(dir.path().join(f), sub.join(f)).unwrap();
+    }
+    for args in [
+        &["eval", "moved/cuts.json"][..],
+        &["quantize", "moved/cuts.json", "-o", "q.json"],
+        &["plot", "moved/cuts.json", "-o", "plots"],
+    ] {
+        let out = cabin(dir.path(), args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    }
+    assert!(dir.path().join("plots/distributions.png").is_file());
+}

@@ -6,13 +6,13 @@
 //! checksum differs is reported as a warning. Every event is histogrammed (both splits), with
 //! the cut file's features. `--no-data` skips that figure.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use cabin_infer::doc::CutsFile;
-use cabin_train::data::{self, Dataset, LoadOptions, Source, SourceSpec};
+use cabin_train::data::{self, Dataset};
 
-use super::data_args::{DataArgs, DEFAULT_LABEL};
+use super::data_args::DataArgs;
 use crate::output::write_dir_atomic;
 use crate::plot::{self, Events, Options};
 
@@ -48,52 +48,6 @@ pub struct Args {
     pub data: DataArgs,
 }
 
-/// The source and load options that reproduce the cut file's events.
-fn recorded_source(file: &CutsFile) -> Result<(Source, LoadOptions)> {
-    let spec = |role: &str| {
-        file.inputs
-            .iter()
-            .find(|i| i.role == role)
-            .map(|i| SourceSpec { path: PathBuf::from(&i.path), tree: i.tree.clone() })
-    };
-    let text = |key: &str| file.config.get(key).and_then(|v| v.as_str()).map(str::to_string);
-    let source = match (spec("signal"), spec("background"), spec("data")) {
-        (Some(signal), Some(background), _) => Source::Separate { signal, background },
-        (_, _, Some(data)) => {
-            let label = text("label").unwrap_or_else(|| DEFAULT_LABEL.to_string());
-            Source::Labelled { data, label }
-        }
-        _ => bail!(
-            "the cut file records no usable inputs (have roles: {}); use --no-data",
-            file.inputs.iter().map(|i| i.role.as_str()).collect::<Vec<_>>().join(", ")
-        ),
-    };
-    let opts = LoadOptions {
-        features: Some(file.features.iter().map(|f| f.name.clone()).collect()),
-        weight: text("weight"),
-        drop_nonfinite: file
-            .config
-            .get("drop_nonfinite")
-            .and_then(|v| v.as_bool())
-            .unwrap_or(false),
-    };
-    Ok((source, opts))
-}
-
-fn check_sums(file: &CutsFile) {
-    for input in &file.inputs {
-        match data::sha256_file(Path::new(&input.path)) {
-            Ok(sum) if sum != input.sha256 => log::warn!(
-                "'{}' has changed since training (sha256 {sum}, recorded {})",
-                input.path,
-                input.sha256
-            ),
-            Ok(_) => {}
-            Err(e) => log::warn!("cannot check '{}': {e}", input.path),
-        }
-    }
-}
-
 /// Runs `cabin plot`.
 pub fn run(args: Args) -> Result<()> {
     if !(0.0..=1.0).contains(&args.point) {
@@ -116,11 +70,14 @@ pub fn run(args: Args) -> Result<()> {
         }
         Some(d.load()?.0)
     } else {
-        let (source, opts) = recorded_source(&file)?;
-        check_sums(&file);
-        let ds = data::load(&source, &opts).context(
+        let rec =
+            data::recorded(&file, &args.cuts).context("use --no-data to skip the distributions")?;
+        let ds = data::load(&rec.source, &rec.options).context(
             "cannot reload the events recorded in the cut file for the distributions (use --no-data to skip them)",
         )?;
+        for c in rec.changed(&ds) {
+            log::warn!("{c}");
+        }
         Some(ds)
     };
     let events = dataset.as_ref().map(|ds| Events {

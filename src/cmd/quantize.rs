@@ -6,16 +6,15 @@
 //! quantises every cut (see `cabin_infer::fixed` for the rules), measures the efficiency change
 //! on the test split and writes the cut file with its `quantization` section.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
-use cabin_infer::doc::{CutsFile, Input};
+use cabin_infer::doc::CutsFile;
 use cabin_infer::{Format, Rounding};
-use cabin_train::data::{self, Dataset, LoadOptions, Source, SourceSpec, Split};
+use cabin_train::data::{self, Dataset, Source, Split, DEFAULT_SEED, DEFAULT_TEST_FRACTION};
 use cabin_train::quantize::{self, FormatRequest, FracChoice, Outcome};
-use serde_json::Value;
 
-use super::data_args::{DataArgs, DEFAULT_LABEL};
+use super::data_args::DataArgs;
 use crate::output::write_atomic;
 
 /// Options of `cabin quantize`.
@@ -126,14 +125,15 @@ pub fn run(args: Args) -> Result<()> {
     Ok(())
 }
 
-/// The events: from the data options if any input is given, else from the cut file's inputs.
+/// The events: from the data options if any input is given, else from the cut file's inputs
+/// (`cabin_train::data::recorded`). The label, weight and drop options given here override
+/// the recorded ones; the test fraction and seed too, unless they are left at their defaults.
 fn load_data(args: &Args, file: &CutsFile) -> Result<(Dataset, Split)> {
-    let config = &file.config;
-    let test_fraction = chosen(args.data.test_fraction, 0.2, config.get("test_fraction"));
-    let seed = match config.get("seed").and_then(Value::as_u64) {
-        Some(s) if args.data.seed == 42 => s,
-        _ => args.data.seed,
-    };
+    let rec = data::recorded(file, &args.cuts);
+    let recorded_split = rec.as_ref().ok().map(|r| (r.test_fraction, r.seed));
+    let test_fraction =
+        chosen(args.data.test_fraction, DEFAULT_TEST_FRACTION, recorded_split.map(|r| r.0));
+    let seed = chosen(args.data.seed, DEFAULT_SEED, recorded_split.map(|r| r.1));
     let features: Vec<String> = file.features.iter().map(|f| f.name.clone()).collect();
     let given = args.data.input.is_some()
         || args.data.data.is_some()
@@ -150,21 +150,19 @@ fn load_data(args: &Args, file: &CutsFile) -> Result<(Dataset, Split)> {
         let source = d.source()?;
         data::load(&source, &d.options()).context("cannot load the data")?
     } else {
-        let source = recorded_source(file, &args.cuts, args.data.label.as_deref())?;
-        let weight = args
-            .data
-            .weight
-            .clone()
-            .or_else(|| config.get("weight").and_then(Value::as_str).map(str::to_string));
-        let opts = LoadOptions {
-            features: Some(features.clone()),
-            weight,
-            drop_nonfinite: args.data.drop_nonfinite
-                || config.get("drop_nonfinite").and_then(Value::as_bool).unwrap_or(false),
-        };
-        let ds = data::load(&source, &opts)
+        let mut rec = rec?;
+        if let (Some(l), Source::Labelled { label, .. }) = (&args.data.label, &mut rec.source) {
+            label.clone_from(l);
+        }
+        if let Some(w) = &args.data.weight {
+            rec.options.weight = Some(w.clone());
+        }
+        rec.options.drop_nonfinite |= args.data.drop_nonfinite;
+        let ds = data::load(&rec.source, &rec.options)
             .context("cannot reload the inputs recorded in the cut file (give the data options)")?;
-        warn_changed(&file.inputs, &ds.inputs);
+        for c in rec.changed(&ds) {
+            log::warn!("{c}");
+        }
         ds
     };
     if ds.features != features {
@@ -185,57 +183,10 @@ fn load_data(args: &Args, file: &CutsFile) -> Result<(Dataset, Split)> {
 }
 
 /// The flag's value unless it is the default and the cut file recorded another.
-fn chosen(flag: f64, default: f64, recorded: Option<&Value>) -> f64 {
-    match recorded.and_then(Value::as_f64) {
+fn chosen<T: PartialEq>(flag: T, default: T, recorded: Option<T>) -> T {
+    match recorded {
         Some(r) if flag == default => r,
         _ => flag,
-    }
-}
-
-/// The data source the cut file records; relative paths are tried as given, then next to the
-/// cut file.
-fn recorded_source(file: &CutsFile, cuts: &Path, label: Option<&str>) -> Result<Source> {
-    let spec = |i: &Input| {
-        let p = PathBuf::from(&i.path);
-        let near = cuts.parent().map(|d| d.join(&p));
-        let path = match near {
-            Some(n) if !p.is_file() && p.is_relative() && n.is_file() => n,
-            _ => p,
-        };
-        SourceSpec { path, tree: i.tree.clone() }
-    };
-    let find = |role: &str| file.inputs.iter().find(|i| i.role == role);
-    match (find("signal"), find("background"), find("data")) {
-        (Some(s), Some(b), _) => Ok(Source::Separate { signal: spec(s), background: spec(b) }),
-        (_, _, Some(d)) => {
-            let label = label
-                .map(str::to_string)
-                .or_else(|| file.config.get("label").and_then(Value::as_str).map(str::to_string))
-                .unwrap_or_else(|| DEFAULT_LABEL.to_string());
-            Ok(Source::Labelled { data: spec(d), label })
-        }
-        _ => {
-            let roles: Vec<&str> = file.inputs.iter().map(|i| i.role.as_str()).collect();
-            bail!(
-                "the cut file records no usable inputs (roles: [{}]; expected signal and \
-                 background, or data): give the data options",
-                roles.join(", ")
-            )
-        }
-    }
-}
-
-/// Warns when a reloaded file's checksum differs from the one recorded at training.
-fn warn_changed(recorded: &[Input], loaded: &[Input]) {
-    for (r, l) in recorded.iter().zip(loaded) {
-        if !r.sha256.is_empty() && r.sha256 != l.sha256 {
-            log::warn!(
-                "input '{}' changed since training (sha256 {} recorded, {} now)",
-                l.path,
-                r.sha256,
-                l.sha256
-            );
-        }
     }
 }
 
@@ -315,9 +266,9 @@ mod tests {
 
     #[test]
     fn recorded_value_wins_only_over_the_default() {
-        let v = Value::from(0.3);
-        assert_eq!(chosen(0.2, 0.2, Some(&v)), 0.3);
-        assert_eq!(chosen(0.25, 0.2, Some(&v)), 0.25);
+        assert_eq!(chosen(0.2, 0.2, Some(0.3)), 0.3);
+        assert_eq!(chosen(0.25, 0.2, Some(0.3)), 0.25);
         assert_eq!(chosen(0.2, 0.2, None), 0.2);
+        assert_eq!(chosen(42u64, 42, Some(7)), 7);
     }
 }
