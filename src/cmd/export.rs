@@ -66,8 +66,8 @@ pub struct Args {
     /// Clock period in ns for the HLS project.
     #[arg(long, default_value_t = 5.0)]
     pub clock_ns: f64,
-    /// Random test vectors added to the boundary vectors of the testbenches.
-    #[arg(long, default_value_t = 256)]
+    /// Random test vectors added to the boundary vectors of the testbenches (at most 10 million).
+    #[arg(long, default_value_t = 256, value_parser = super::vector_count)]
     pub vectors: usize,
     /// Seed of the random test vectors.
     #[arg(long, default_value_t = 1)]

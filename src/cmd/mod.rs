@@ -24,6 +24,19 @@ pub fn read_cuts(path: &std::path::Path) -> anyhow::Result<(cabin_infer::doc::Cu
     Ok((file, bytes))
 }
 
+/// Most random vectors `export` and `verify` accept: 10 million vectors are already ~200 MB of
+/// vector files and minutes of simulation; more is a typo, not a test plan.
+pub const MAX_VECTORS: usize = 10_000_000;
+
+/// Parses a vector count, refusing more than [`MAX_VECTORS`].
+pub fn vector_count(s: &str) -> Result<usize, String> {
+    let n: usize = s.parse().map_err(|_| format!("'{s}' is not a count of vectors"))?;
+    if n > MAX_VECTORS {
+        return Err(format!("{n} vectors is more than the {MAX_VECTORS} supported"));
+    }
+    Ok(n)
+}
+
 /// Hardware output differed from the software reference: exit code 1 rather than 2.
 #[derive(Debug)]
 pub struct Mismatch(pub String);

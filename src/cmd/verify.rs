@@ -62,8 +62,8 @@ pub struct Args {
     #[arg(long, default_value_t = 10_000)]
     pub data_events: usize,
     /// Random vectors: half uniform, half near thresholds with the working point's other cuts
-    /// passing.
-    #[arg(long, default_value_t = 10_000)]
+    /// passing. At most 10 million.
+    #[arg(long, default_value_t = 10_000, value_parser = super::vector_count)]
     pub vectors: usize,
     /// Seed of the random vectors.
     #[arg(long, default_value_t = 1)]
