@@ -141,3 +141,32 @@ fn eval_quantize_and_plot_find_the_recorded_data_next_to_a_moved_cut_file() {
     }
     assert!(dir.path().join("plots/distributions.png").is_file());
 }
+
+#[test]
+fn eval_of_a_quantised_file_reports_what_the_hardware_selects() {
+    // `cabin eval q.json` printed only the float efficiencies although quantize reported a
+    // different fixed-point result.
+    let dir = setup();
+    let out = cabin(dir.path(), &["quantize", "cuts.json", "--bits", "4", "-o", "q.json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = cabin(dir.path(), &["eval", "q.json", "-o", "e.json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("fixed point (what the hardware selects"), "{text}");
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("e.json")).unwrap()).unwrap();
+    let q = &doc["quantization"]["effect"];
+    let e = &doc["evaluation"]["fixed_point"]["working_points"];
+    // Both measure the recorded test split, so they must agree exactly.
+    for p in 0..2 {
+        for key in ["fixed_eff_sig", "fixed_eff_bkg", "float_eff_sig"] {
+            assert_eq!(e[p][key], q[p][key], "point {p} {key}: {e} vs {q}");
+        }
+    }
+    assert!(e[0]["fixed_eff_sig"] != e[0]["float_eff_sig"], "4 bits should change point 0: {e}");
+    assert!(doc["evaluation"]["fixed_point"]["auc"].is_f64());
+
+    // A float-only file has no fixed-point section.
+    let out = cabin(dir.path(), &["eval", "cuts.json"]);
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("fixed point"));
+}

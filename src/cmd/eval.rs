@@ -11,10 +11,12 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 use cabin_infer::binned::file_binning;
 use cabin_infer::doc::CutsFile;
+use cabin_infer::Rounding;
 use cabin_train::binned::evaluate_binned;
 use cabin_train::data::{self, Dataset, Split};
-use cabin_train::eval::{evaluate, Evaluation};
+use cabin_train::eval::{auc, evaluate, Area, Evaluation, RocPoint};
 use cabin_train::hard::Events;
+use cabin_train::quantize::{self, Effect};
 use cabin_train::significance::{best_point, SignificanceSettings};
 use serde_json::json;
 
@@ -148,6 +150,23 @@ pub fn run(args: Args) -> Result<()> {
 
     print!("{}", report(&result, &z));
     print!("{}", best(&z, &settings, args.min_signal));
+
+    // A quantised file is judged as the hardware selects: inputs rounded onto each format's
+    // grid, integer comparisons (cabin-infer's FixedTable::mask_float through quantize::effect).
+    let fixed = match (&doc.quantization, &binning) {
+        (Some(_), None) => Some(
+            quantize::effect(&doc, &ds, &chosen).context("cannot evaluate the fixed-point cuts")?,
+        ),
+        (Some(_), Some(_)) => {
+            println!("fixed-point efficiencies of a binned table are not computed");
+            None
+        }
+        (None, _) => None,
+    };
+    let fixed_auc = fixed.as_deref().map(fixed_area);
+    if let (Some(f), Some(a), Some(q)) = (&fixed, &fixed_auc, &doc.quantization) {
+        print!("{}", fixed_report(f, a, q.rounding));
+    }
     if let Some(out) = &args.output {
         let section = json!({
             "data": {
@@ -168,11 +187,54 @@ pub fn run(args: Args) -> Result<()> {
                 "working_points": z.iter().map(|&(s, b, z)| json!({"s": s, "b": b, "z": z})).collect::<Vec<_>>(),
             },
         });
+        let mut section = section;
+        if let (Some(f), Some(a)) = (&fixed, &fixed_auc) {
+            section["fixed_point"] = json!({
+                "auc": a.auc,
+                "bkg_area": a.bkg_area,
+                "working_points": f,
+            });
+        }
         doc.extra.insert("evaluation".into(), section);
         write_atomic(out, doc.to_json().as_bytes())?;
         println!("wrote {}", out.display());
     }
     Ok(())
+}
+
+/// Area figures of the fixed-point ROC points.
+fn fixed_area(effect: &[Effect]) -> Area {
+    let points: Vec<RocPoint> = effect
+        .iter()
+        .map(|e| RocPoint { target: e.target, eff_sig: e.fixed_eff_sig, eff_bkg: e.fixed_eff_bkg })
+        .collect();
+    auc(&points)
+}
+
+/// The printed table of the fixed-point efficiencies next to the float ones.
+fn fixed_report(effect: &[Effect], area: &Area, rounding: Rounding) -> String {
+    let rounding = match rounding {
+        Rounding::Truncate => "truncated",
+        Rounding::Round => "rounded",
+    };
+    let mut s = format!(
+        "fixed point (what the hardware selects: inputs {rounding} onto the quantization \
+         formats):\n{:>7}  {:>9}  {:>9}  {:>9}  {:>9}  {:>8}\n",
+        "target", "eff sig", "d sig", "eff bkg", "d bkg", "flipped"
+    );
+    for e in effect {
+        s.push_str(&format!(
+            "{:>7.3}  {:>9.4}  {:>+9.4}  {:>9.5}  {:>+9.5}  {:>8}\n",
+            e.target,
+            e.fixed_eff_sig,
+            e.delta_eff_sig,
+            e.fixed_eff_bkg,
+            e.delta_eff_bkg,
+            e.flipped_events
+        ));
+    }
+    s.push_str(&format!("fixed-point AUC {:.4}\n", area.auc));
+    s
 }
 
 /// True when none of the input options was given.
