@@ -121,6 +121,9 @@ pub fn run(args: Args) -> Result<()> {
     }
     write_atomic(&args.output, out.file.to_json().as_bytes())?;
     print_report(&out, split.test.len());
+    for line in large_changes(&out.effect) {
+        eprintln!("warning: {line}");
+    }
     println!("wrote {}", args.output.display());
     Ok(())
 }
@@ -188,6 +191,26 @@ fn chosen<T: PartialEq>(flag: T, default: T, recorded: Option<T>) -> T {
         Some(r) if flag == default => r,
         _ => flag,
     }
+}
+
+/// Efficiency changes above this are reported as a warning, not only in the table.
+const LOUD_CHANGE: f64 = 0.01;
+
+/// One line per working point whose efficiency quantisation moved by more than
+/// [`LOUD_CHANGE`] (e.g. `--bits 1`, where every point selects nothing).
+fn large_changes(effect: &[quantize::Effect]) -> Vec<String> {
+    effect
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.delta_eff_sig.abs() > LOUD_CHANGE || e.delta_eff_bkg.abs() > LOUD_CHANGE)
+        .map(|(p, e)| {
+            format!(
+                "quantisation changes working point {p} (target {:.3}): signal efficiency \
+                 {:.4} -> {:.4}, background {:.4} -> {:.4}; more bits or --format may help",
+                e.target, e.float_eff_sig, e.fixed_eff_sig, e.float_eff_bkg, e.fixed_eff_bkg
+            )
+        })
+        .collect()
 }
 
 fn print_report(out: &Outcome, test_events: usize) {
