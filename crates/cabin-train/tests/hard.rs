@@ -32,7 +32,7 @@ struct Sample {
 impl Sample {
     fn new(n: usize, seed: u64, weighted: bool) -> Sample {
         let mut g = Normal(seed);
-        let mut columns = vec![Vec::with_capacity(n); 3];
+        let mut columns: Vec<Vec<f64>> = (0..3).map(|_| Vec::with_capacity(n)).collect();
         let (mut is_signal, mut weights) = (Vec::new(), Vec::new());
         for i in 0..n {
             let sig = i % 2 == 0;
@@ -180,9 +180,9 @@ fn refinement_smoothing_does_not_break_the_guarantees() {
     let tv = |r: &[cabin_train::eval::SlotSmoothness]| -> f64 {
         r.iter().filter_map(|s| s.relative_variation).sum()
     };
-    for p in 0..TARGETS.len() {
+    for (p, &t) in TARGETS.iter().enumerate() {
         let (a, b) = (r0.points[p].after, r1.points[p].after);
-        assert!(b.eff_sig >= TARGETS[p] - 1e-12);
+        assert!(b.eff_sig >= t - 1e-12);
         assert!(b.eff_bkg <= a.eff_bkg * (1.0 + opts.smooth_slack) + 1e-12, "{a:?} {b:?}");
     }
     assert!(tv(&r1.smooth_after) <= tv(&r0.smooth_after) + 1e-9);
