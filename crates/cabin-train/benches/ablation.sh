@@ -17,7 +17,7 @@ run adam_refine_norestart --restarts false --refine-passes 1
 run adam_refine_1pass --refine-passes 1
 run zero_init --init zero
 run no_bags --refine-bags 1
-run bags_no_crossfit --recal-crossfit false
+run bags_crossfit --recal-crossfit true
 run bags8 --refine-bags 8
 run nested --nested true
 run default
@@ -46,7 +46,7 @@ print("(wins = points at or below the genetic search; miss = max test |eff_sig -
       " for targets 0.1..0.95; tv = total variation of the cuts in standard deviations;"
       " rev = direction reversals; s = seconds)")
 for name in ["paper", "adam_only", "adam_recal", "adam_refine_norestart", "adam_refine_1pass",
-             "zero_init", "no_bags", "bags_no_crossfit", "bags8", "nested", "default"]:
+             "zero_init", "no_bags", "bags_crossfit", "bags8", "nested", "default"]:
     d = json.load(open(os.path.join(sys.argv[1], name + ".json")))
     pts = [(w["test"]["eff_sig"], w["test"]["eff_bkg"]) for w in d["working_points"]]
     t = d.get("timing", {}).get("total_seconds", 0)
