@@ -492,6 +492,24 @@ mod tests {
     }
 
     #[test]
+    fn folded_efficiencies_add_the_disjoint_bins() {
+        let e = |s: f64, b: f64| Eff {
+            eff_sig: s,
+            eff_bkg: b,
+            sum_sig: 10.0,
+            sum_bkg: 20.0,
+            n_sig: 10,
+            n_bkg: 20,
+        };
+        // 2 bins x 2 points, rows (bin, point): (0,0) (0,1) (1,0) (1,1)
+        let flat = [e(0.1, 0.01), e(0.3, 0.05), e(0.2, 0.02), e(0.4, 0.1)];
+        let f = fold_effs(&flat, 2, 2);
+        assert!((f[0].eff_sig - 0.3).abs() < 1e-15 && (f[0].eff_bkg - 0.03).abs() < 1e-15);
+        assert!((f[1].eff_sig - 0.7).abs() < 1e-15 && (f[1].eff_bkg - 0.15).abs() < 1e-15);
+        assert_eq!((f[1].sum_sig, f[1].n_bkg), (10.0, 20));
+    }
+
+    #[test]
     fn contraction_is_the_scaled_squared_difference_of_neighbouring_bins() {
         let dev = Device::Cpu;
         // 3 bins x 1 point x 2 slots
