@@ -213,6 +213,15 @@ fn binned_cuts_beat_unbinned_cuts_on_a_category_toy_and_export() {
     }
     // The flat table goes through quantisation, every export target and the simulator.
     ok(&["quantize", "bin.json", "--auto", "--bits", "16", "-o", "bin_q.json"], dir);
+    // eval of the quantised binned file folds the fixed-point rows too: 3 working points.
+    ok(&["eval", "bin_q.json", "-o", "bin_qe.json"], dir);
+    let fixed = &json(&dir.join("bin_qe.json"))["evaluation"]["fixed_point"];
+    let rows = fixed["working_points"].as_array().unwrap_or_else(|| panic!("{fixed}"));
+    assert_eq!(rows.len(), 3, "{fixed}");
+    for (r, c) in rows.iter().zip(combined) {
+        let d = r["fixed_eff_bkg"].as_f64().unwrap() - c["test"]["eff_bkg"].as_f64().unwrap();
+        assert!(d.abs() < 0.01, "16-bit quantisation moved bkg by {d}: {r}");
+    }
     for target in ["verilog", "hls", "rust", "c"] {
         ok(&["export", "bin_q.json", "--target", target, "-o", target], dir);
     }

@@ -85,10 +85,7 @@ pub struct Args {
 
 /// Runs `cabin eval`.
 pub fn run(args: Args) -> Result<()> {
-    let text = std::fs::read_to_string(&args.cuts)
-        .with_context(|| format!("cannot read '{}'", args.cuts.display()))?;
-    let mut doc = CutsFile::from_json(&text)
-        .with_context(|| format!("cannot use '{}'", args.cuts.display()))?;
+    let (mut doc, _) = super::read_cuts(&args.cuts)?;
     let table = doc.table().with_context(|| format!("cannot use '{}'", args.cuts.display()))?;
     let names: Vec<String> = doc.features.iter().map(|f| f.name.clone()).collect();
 
@@ -110,6 +107,7 @@ pub fn run(args: Args) -> Result<()> {
         let rec = data::recorded(&doc, &args.cuts)?;
         let ds = data::load(&rec.source, &rec.options)
             .context("cannot reload the inputs recorded in the cut file")?;
+        super::note_inputs(&ds);
         // The test split is only held out if these are the very files the cuts learned from.
         if let Some(c) = rec.changed(&ds).first() {
             bail!("{c}; give the data explicitly to evaluate on it anyway");
@@ -157,10 +155,12 @@ pub fn run(args: Args) -> Result<()> {
         (Some(_), None) => Some(
             quantize::effect(&doc, &ds, &chosen).context("cannot evaluate the fixed-point cuts")?,
         ),
-        (Some(_), Some(_)) => {
-            println!("fixed-point efficiencies of a binned table are not computed");
-            None
-        }
+        (Some(_), Some(b)) => Some(cabin_train::binned::fold_effects(
+            &quantize::effect(&doc, &ds, &chosen)
+                .context("cannot evaluate the fixed-point cuts")?,
+            b.bins.bins,
+            b.bins.points,
+        )),
         (None, _) => None,
     };
     let fixed_auc = fixed.as_deref().map(fixed_area);
@@ -184,7 +184,10 @@ pub fn run(args: Args) -> Result<()> {
             "smoothness": result.smoothness,
             "significance": {
                 "settings": settings,
-                "working_points": z.iter().map(|&(s, b, z)| json!({"s": s, "b": b, "z": z})).collect::<Vec<_>>(),
+                "working_points": z
+                    .iter()
+                    .map(|&(s, b, z)| json!({"s": s, "b": b, "z": z}))
+                    .collect::<Vec<_>>(),
             },
         });
         let mut section = section;

@@ -427,6 +427,31 @@ pub fn fold_effs(flat: &[Eff], bins: usize, points: usize) -> Vec<Eff> {
         .collect()
 }
 
+/// [`crate::quantize::effect`]'s rows folded per working point like [`fold_effs`]: efficiencies,
+/// their changes and the flipped events add over the bins (an event can only pass the rows of
+/// its own bin, so a flip of the folded answer is a flip of exactly one row).
+pub fn fold_effects(
+    flat: &[crate::quantize::Effect],
+    bins: usize,
+    points: usize,
+) -> Vec<crate::quantize::Effect> {
+    (0..points.min(flat.len()))
+        .map(|p| {
+            let mut e = flat[p].clone();
+            for r in (1..bins).filter_map(|j| flat.get(j * points + p)) {
+                e.float_eff_sig += r.float_eff_sig;
+                e.float_eff_bkg += r.float_eff_bkg;
+                e.fixed_eff_sig += r.fixed_eff_sig;
+                e.fixed_eff_bkg += r.fixed_eff_bkg;
+                e.delta_eff_sig += r.delta_eff_sig;
+                e.delta_eff_bkg += r.delta_eff_bkg;
+                e.flipped_events += r.flipped_events;
+            }
+            e
+        })
+        .collect()
+}
+
 /// [`crate::eval::evaluate`] for a flat binned table: figures per working point of the folded
 /// masks; the smoothness is per bin (feature names carry a `[bin j]` suffix) across targets.
 pub fn evaluate_binned(
