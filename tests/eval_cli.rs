@@ -178,8 +178,8 @@ fn eval_rejects_bad_input_with_exit_code_2() {
     std::fs::write(tmp.path().join("bad.json"), "{\"schema\": \"other\"}").unwrap();
 
     let cases: [(&[&str], &str); 4] = [
-        (&["eval", "missing.json", "d.csv"], "cannot read 'missing.json'"),
-        (&["eval", "bad.json", "d.csv"], "cannot use 'bad.json'"),
+        (&["eval", "missing.json", "d.csv"], "cannot read cut file 'missing.json'"),
+        (&["eval", "bad.json", "d.csv"], "cannot use cut file 'bad.json'"),
         (&["eval", "cuts.json"], "records no inputs; give the data to evaluate on"),
         (&["eval", "cuts.json", "d.csv", "--features", "b,a"], "differs from the cut file's"),
     ];

@@ -131,6 +131,19 @@ impl DataArgs {
         }
     }
 
+    /// Records in a cut file's `config` how the data were read (`label` for a labelled input,
+    /// `weight`, `drop_nonfinite`), so `eval`, `quantize` and `plot` can reload the same events.
+    pub fn record(&self, config: &mut serde_json::Map<String, serde_json::Value>) -> Result<()> {
+        if let Source::Labelled { label, .. } = self.source()? {
+            config.insert("label".into(), label.into());
+        }
+        if let Some(w) = &self.weight {
+            config.insert("weight".into(), w.clone().into());
+        }
+        config.insert("drop_nonfinite".into(), self.drop_nonfinite.into());
+        Ok(())
+    }
+
     /// Loads the data and splits it into train and test rows.
     pub fn load(&self) -> Result<(Dataset, Split)> {
         let source = self.source()?;
@@ -140,9 +153,7 @@ impl DataArgs {
         };
         let ds = data::load_excluding(&source, &self.options(), &exclude)
             .with_context(|| format!("cannot load {}", describe(&source)))?;
-        for input in &ds.inputs {
-            crate::output::note_input(std::path::Path::new(&input.path));
-        }
+        super::note_inputs(&ds);
         if ds.dropped_nonfinite > 0 {
             log::warn!("dropped {} events with non-finite values", ds.dropped_nonfinite);
         }

@@ -10,7 +10,6 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
 use cabin_infer::binned::file_binning;
-use cabin_infer::doc::CutsFile;
 use cabin_infer::Rounding;
 use cabin_train::binned::evaluate_binned;
 use cabin_train::data::{self, Dataset, Split};
@@ -85,10 +84,7 @@ pub struct Args {
 
 /// Runs `cabin eval`.
 pub fn run(args: Args) -> Result<()> {
-    let text = std::fs::read_to_string(&args.cuts)
-        .with_context(|| format!("cannot read '{}'", args.cuts.display()))?;
-    let mut doc = CutsFile::from_json(&text)
-        .with_context(|| format!("cannot use '{}'", args.cuts.display()))?;
+    let (mut doc, _) = super::read_cuts(&args.cuts)?;
     let table = doc.table().with_context(|| format!("cannot use '{}'", args.cuts.display()))?;
     let names: Vec<String> = doc.features.iter().map(|f| f.name.clone()).collect();
 
@@ -110,6 +106,7 @@ pub fn run(args: Args) -> Result<()> {
         let rec = data::recorded(&doc, &args.cuts)?;
         let ds = data::load(&rec.source, &rec.options)
             .context("cannot reload the inputs recorded in the cut file")?;
+        super::note_inputs(&ds);
         // The test split is only held out if these are the very files the cuts learned from.
         if let Some(c) = rec.changed(&ds).first() {
             bail!("{c}; give the data explicitly to evaluate on it anyway");

@@ -24,6 +24,13 @@ pub fn read_cuts(path: &std::path::Path) -> anyhow::Result<(cabin_infer::doc::Cu
     Ok((file, bytes))
 }
 
+/// Records every file a dataset was read from as an input of this run (see [`read_cuts`]).
+pub fn note_inputs(ds: &cabin_train::data::Dataset) {
+    for input in &ds.inputs {
+        crate::output::note_input(std::path::Path::new(&input.path));
+    }
+}
+
 /// Most random vectors `export` and `verify` accept: 10 million vectors are already ~200 MB of
 /// vector files and minutes of simulation; more is a typo, not a test plan.
 pub const MAX_VECTORS: usize = 10_000_000;

@@ -9,7 +9,6 @@
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
-use cabin_infer::doc::CutsFile;
 use cabin_train::data::{self, Dataset};
 
 use super::data_args::DataArgs;
@@ -53,10 +52,7 @@ pub fn run(args: Args) -> Result<()> {
     if !(0.0..=1.0).contains(&args.point) {
         bail!("--point is {}, expected a target efficiency between 0 and 1", args.point);
     }
-    let text = std::fs::read_to_string(&args.cuts)
-        .with_context(|| format!("cannot read '{}'", args.cuts.display()))?;
-    let file = CutsFile::from_json(&text)
-        .map_err(|e| anyhow::anyhow!("'{}': {e}", args.cuts.display()))?;
+    let (file, _) = super::read_cuts(&args.cuts)?;
 
     let given = [&args.data.input, &args.data.data, &args.data.signal, &args.data.background]
         .iter()
@@ -75,6 +71,7 @@ pub fn run(args: Args) -> Result<()> {
         let ds = data::load(&rec.source, &rec.options).context(
             "cannot reload the events recorded in the cut file for the distributions (use --no-data to skip them)",
         )?;
+        super::note_inputs(&ds);
         for c in rec.changed(&ds) {
             log::warn!("{c}");
         }

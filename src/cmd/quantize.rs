@@ -85,10 +85,7 @@ fn parse_override(s: &str) -> Result<(String, Format), String> {
 
 /// Runs `cabin quantize`.
 pub fn run(args: Args) -> Result<()> {
-    let text = std::fs::read_to_string(&args.cuts)
-        .with_context(|| format!("cannot read cut file '{}'", args.cuts.display()))?;
-    let file = CutsFile::from_json(&text)
-        .with_context(|| format!("cannot use cut file '{}'", args.cuts.display()))?;
+    let (file, _) = super::read_cuts(&args.cuts)?;
     if file.quantization.is_some() {
         log::info!("'{}' already has a fixed-point table; it is replaced", args.cuts.display());
     }
@@ -163,6 +160,7 @@ fn load_data(args: &Args, file: &CutsFile) -> Result<(Dataset, Split)> {
         rec.options.drop_nonfinite |= args.data.drop_nonfinite;
         let ds = data::load(&rec.source, &rec.options)
             .context("cannot reload the inputs recorded in the cut file (give the data options)")?;
+        super::note_inputs(&ds);
         for c in rec.changed(&ds) {
             log::warn!("{c}");
         }

@@ -358,6 +358,8 @@ pub fn run(args: Args) -> Result<()> {
     })
     .context("training failed")?;
     bar.finish_and_clear();
+    let mut doc = doc;
+    args.data.record(&mut doc.config)?;
 
     write_atomic(&args.output, doc.to_json().as_bytes())?;
     match doc.extra.get("binning") {
