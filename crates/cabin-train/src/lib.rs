@@ -1,11 +1,11 @@
 //! Learn rectangular selection cuts with the CABIN method ("Cuts As Biases In Networks").
 #![deny(missing_docs)]
 
-pub mod eval;
-pub mod hard;
 pub mod baselines;
 pub mod binned;
 pub mod data;
+pub mod eval;
+pub mod hard;
 pub mod kernel;
 pub mod layout;
 pub mod loss;
