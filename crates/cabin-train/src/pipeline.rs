@@ -685,14 +685,22 @@ pub fn train(
     })
 }
 
+/// Most threads [`with_threads`] accepts.
+pub const MAX_THREADS: usize = 256;
+
 /// Runs `f` on a rayon pool of `threads` threads (0 = one per core), passing the count.
 ///
 /// # Errors
-/// [`TrainError::Config`] if the pool cannot be built, or whatever `f` returns.
+/// [`TrainError::Config`] if `threads` is above [`MAX_THREADS`] or the pool cannot be built,
+/// or whatever `f` returns.
 pub fn with_threads<R: Send>(
     threads: usize,
     f: impl FnOnce(usize) -> Result<R, TrainError> + Send,
 ) -> Result<R, TrainError> {
+    // Thousands of threads only thrash (100000 made `cabin train` hang for minutes).
+    if threads > MAX_THREADS {
+        return Err(bad("threads", threads, &format!("at most {MAX_THREADS} (0 = one per core)")));
+    }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -704,6 +712,14 @@ pub fn with_threads<R: Send>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn absurd_thread_counts_are_refused() {
+        // Regression: `--threads 100000` hung training for minutes spawning threads.
+        let e = with_threads(MAX_THREADS + 1, |_| Ok(())).unwrap_err().to_string();
+        assert!(e.contains("at most 256"), "{e}");
+        assert_eq!(with_threads(1, Ok).unwrap(), 1);
+    }
 
     #[test]
     fn weighted_quantile_picks_the_level() {

@@ -64,6 +64,15 @@ fn column_major(s: &Samples) -> Vec<f64> {
 
 /// Trains the booster on `train`.
 pub fn train_bdt(train: &Samples, cfg: &BdtConfig) -> Result<BdtModel, BaselineError> {
+    // Zero trees is no model at all, and a hundred million are a typo that would run for hours.
+    if !(1..=100_000).contains(&cfg.trees) {
+        let expected = "1..=100000";
+        return Err(BaselineError::Setting { what: "--bdt-trees", value: cfg.trees, expected });
+    }
+    if !(1..=32).contains(&cfg.max_depth) {
+        let expected = "1..=32";
+        return Err(BaselineError::Setting { what: "--bdt-depth", value: cfg.max_depth, expected });
+    }
     train.require_both_classes()?;
     let start = Instant::now();
     let data = column_major(train);
@@ -116,6 +125,21 @@ mod tests {
         let test = Samples::new(&xt, 3, &yt, &wt).unwrap();
         let auc = test.roc(&model.score(&test).unwrap()).unwrap().auc().unwrap();
         assert!(auc > 0.8, "test AUC {auc}");
+    }
+
+    #[test]
+    fn zero_or_absurd_tree_counts_are_errors() {
+        // Regression: `--bdt-trees 0` was reported as a BDT row with AUC 0.5.
+        let (x, y, w) = blobs(50, 3);
+        let s = Samples::new(&x, 3, &y, &w).unwrap();
+        for cfg in [
+            BdtConfig { trees: 0, ..Default::default() },
+            BdtConfig { trees: 100_000_000, ..Default::default() },
+            BdtConfig { max_depth: 0, ..Default::default() },
+        ] {
+            let e = train_bdt(&s, &cfg).unwrap_err().to_string();
+            assert!(e.contains("out of range"), "{e}");
+        }
     }
 
     #[test]

@@ -27,6 +27,16 @@ pub const SUMMARY_EFFS: [f64; 3] = [0.5, 0.8, 0.9];
 /// Why a baseline could not be trained or evaluated.
 #[derive(Debug, thiserror::Error)]
 pub enum BaselineError {
+    /// A baseline setting outside what it can use.
+    #[error("{what} {value} out of range, expected {expected}")]
+    Setting {
+        /// The setting, as the command line names it.
+        what: &'static str,
+        /// The value given.
+        value: usize,
+        /// The accepted range.
+        expected: &'static str,
+    },
     /// The event matrix does not have `events * features` values.
     #[error(
         "event matrix has {values} values, expected {events} events x {features} features = {}",
