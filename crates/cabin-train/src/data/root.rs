@@ -83,6 +83,18 @@ fn open(path: &Path) -> Result<RootFile, DataError> {
         let cause = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
         return Err(DataError::Io { path: path.to_path_buf(), cause });
     }
+    // Check the signature first: the reader asserts on it, and its message names only bytes.
+    let mut magic = [0u8; 4];
+    let read = std::fs::File::open(path).and_then(|mut f| {
+        use std::io::Read;
+        f.read_exact(&mut magic)
+    });
+    if read.is_err() || &magic != b"root" {
+        let detail = "not a ROOT file (it does not begin with the signature 'root'; \
+                      empty, truncated, or another format?)"
+            .to_string();
+        return Err(DataError::RootOpen { path: path.to_path_buf(), detail });
+    }
     RootFile::open(path)
         .map_err(|e| DataError::RootOpen { path: path.to_path_buf(), detail: e.to_string() })
 }
@@ -207,6 +219,18 @@ fn decode(origin: &str, branch: &str, e: impl std::fmt::Display) -> DataError {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_file_that_is_not_root_says_so() {
+        // Regression: a CSV renamed to .root gave the reader's byte-level assertion text.
+        let dir = tempfile::tempdir().unwrap();
+        for (name, body) in [("csv.root", &b"a,b\n1,2\n"[..]), ("empty.root", &b""[..])] {
+            let p = dir.path().join(name);
+            std::fs::write(&p, body).unwrap();
+            let e = open(&p).err().expect("not a ROOT file").to_string();
+            assert!(e.contains("not a ROOT file"), "{e}");
+        }
+    }
     use super::*;
 
     #[test]
