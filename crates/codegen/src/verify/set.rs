@@ -18,7 +18,7 @@ use cabin_infer::doc::OwnedFixedTable;
 use cabin_infer::{Decision, FixedTable, Format};
 
 use super::VerifyError;
-use crate::vectors;
+use crate::vectors::{self, SplitMix64};
 
 /// Where a vector came from.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -274,24 +274,6 @@ fn saturating(formats: &[Format], rounding: cabin_infer::Rounding, base: &[i64])
     out
 }
 
-/// SplitMix64, as in [`crate::vectors`]: a fixed stream for a seed on every platform.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n` for `n >= 1` (modulo bias below 2^-32 for the sizes used here).
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
-
 /// `n` events that start from the base event of a random working point (every cut passing)
 /// and move one to three random inputs: with probability 1/2 within 2 LSB of one of that
 /// point's thresholds on the input, 1/4 within 2 LSB of any threshold on it, 1/4 anywhere in
@@ -311,8 +293,8 @@ fn near_threshold(table: &FixedTable<'_>, n: usize, seed: u64) -> Vec<Vec<i64>> 
         }
     }
     let bases = vectors::base_events(table);
-    let mut rng = Rng(seed);
-    let near = |rng: &mut Rng, ts: &[i64], lo: i64, hi: i64, keep: i64| {
+    let mut rng = SplitMix64(seed);
+    let near = |rng: &mut SplitMix64, ts: &[i64], lo: i64, hi: i64, keep: i64| {
         if ts.is_empty() {
             return keep;
         }
