@@ -34,7 +34,7 @@ use candle_core::{DType, Device, Tensor, Var};
 use serde_json::{json, Map, Value};
 
 use crate::data::{Dataset, Scaler, Split};
-use crate::eval::{auc, roc, smoothness, Evaluation, PointEval};
+use crate::eval::{auc, point_evals, roc, smoothness, Evaluation};
 use crate::hard::{self, Eff, Events, HardError, RecalOptions, RefineOptions};
 use crate::kernel::Prepared;
 use crate::layout::Layout;
@@ -464,19 +464,7 @@ pub fn evaluate_binned(
     let (nb, points) = (binning.bins.bins, binning.bins.points);
     let effs = fold_effs(&hard::efficiencies(&view, ev)?, nb, points);
     let targets = &table.targets[..points];
-    let working_points = targets
-        .iter()
-        .zip(&effs)
-        .map(|(&target, e)| PointEval {
-            target,
-            eff_sig: e.eff_sig,
-            eff_bkg: e.eff_bkg,
-            n_sig: e.n_sig,
-            n_bkg: e.n_bkg,
-            sum_sig: e.sum_sig,
-            sum_bkg: e.sum_bkg,
-        })
-        .collect();
+    let working_points = point_evals(targets, &effs);
     let roc = roc(targets, &effs);
     let area = auc(&roc);
     let s = table.slots.len();

@@ -141,6 +141,23 @@ pub fn smoothness(table: &OwnedTable, scales: Option<&[f64]>) -> Vec<SlotSmoothn
         .collect()
 }
 
+/// One [`PointEval`] per target, from the hard-cut efficiencies in the same order.
+pub(crate) fn point_evals(targets: &[f64], effs: &[Eff]) -> Vec<PointEval> {
+    targets
+        .iter()
+        .zip(effs)
+        .map(|(&target, e)| PointEval {
+            target,
+            eff_sig: e.eff_sig,
+            eff_bkg: e.eff_bkg,
+            n_sig: e.n_sig,
+            n_bkg: e.n_bkg,
+            sum_sig: e.sum_sig,
+            sum_bkg: e.sum_bkg,
+        })
+        .collect()
+}
+
 /// Efficiencies of one working point in an [`Evaluation`].
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct PointEval {
@@ -189,20 +206,7 @@ pub fn evaluate(
         return Err(HardError::TargetCount { targets, points });
     }
     let effs = efficiencies(&view, ev)?;
-    let working_points = table
-        .targets
-        .iter()
-        .zip(&effs)
-        .map(|(&target, e)| PointEval {
-            target,
-            eff_sig: e.eff_sig,
-            eff_bkg: e.eff_bkg,
-            n_sig: e.n_sig,
-            n_bkg: e.n_bkg,
-            sum_sig: e.sum_sig,
-            sum_bkg: e.sum_bkg,
-        })
-        .collect();
+    let working_points = point_evals(&table.targets, &effs);
     let roc = roc(&table.targets, &effs);
     let area = auc(&roc);
     Ok(Evaluation { working_points, roc, area, smoothness: smoothness(table, scales) })
