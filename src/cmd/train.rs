@@ -1,6 +1,6 @@
 //! `cabin train`: learn a scan of working points and write a `cabin.cuts/1` file.
 //!
-//! Options start from a recipe (`--recipe default` or `paper`, see
+//! Options start from a recipe (`--recipe default`, `paper` or `genetic`, see
 //! `cabin_train::pipeline::TrainConfig`); every hyperparameter given explicitly overrides it.
 //! The work is done by `cabin_train::pipeline::train`; this command parses, shows progress,
 //! writes the file atomically and prints a table of the test-split efficiencies.
@@ -29,6 +29,8 @@ pub enum RecipeArg {
     Default,
     /// Exactly the paper: zero start, SGD lr 0.5, 200 epochs.
     Paper,
+    /// No gradient training: a genetic search per working point (the TMVA-style peer).
+    Genetic,
 }
 
 /// Optimiser.
@@ -156,6 +158,15 @@ pub struct Args {
     /// Threads for the kernel (0 = all cores).
     #[arg(long, default_value_t = 0, help_heading = "Training")]
     pub threads: usize,
+    /// Genetic search: genomes per generation (default 200; `--recipe genetic` only).
+    #[arg(long, help_heading = "Training")]
+    pub ga_population: Option<usize>,
+    /// Genetic search: generations without improvement that end a cycle (default 10).
+    #[arg(long, help_heading = "Training")]
+    pub ga_steps: Option<usize>,
+    /// Genetic search: independent cycles per working point (default 5).
+    #[arg(long, help_heading = "Training")]
+    pub ga_cycles: Option<usize>,
 
     /// Window cuts, the significance objective, binned cuts.
     #[command(flatten)]
@@ -182,6 +193,7 @@ pub fn config(a: &Args) -> Result<TrainConfig> {
     let mut c = TrainConfig::recipe(match a.recipe {
         RecipeArg::Default => Recipe::Default,
         RecipeArg::Paper => Recipe::Paper,
+        RecipeArg::Genetic => Recipe::Genetic,
     });
     let set = |dst: &mut f64, v: Option<f64>| {
         if let Some(v) = v {
@@ -241,6 +253,22 @@ pub fn config(a: &Args) -> Result<TrainConfig> {
     }
     if let Some(r) = a.recalibrate {
         c.recalibrate = r;
+    }
+    let ga = [("--ga-population", a.ga_population), ("--ga-steps", a.ga_steps)];
+    let ga = ga.into_iter().chain([("--ga-cycles", a.ga_cycles)]);
+    for (flag, value) in ga {
+        let Some(v) = value else { continue };
+        let Some(g) = c.genetic.as_mut() else {
+            bail!("{flag} {v} needs --recipe genetic (no genetic search runs otherwise)");
+        };
+        match flag {
+            "--ga-population" => g.population = v,
+            "--ga-steps" => g.steps = v,
+            _ => g.cycles = v,
+        }
+    }
+    if let Some(g) = c.genetic.as_mut() {
+        g.seed = a.data.seed;
     }
     c.precision = match a.precision {
         PrecisionArg::Fast => Precision::Fast,

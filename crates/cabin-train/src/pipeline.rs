@@ -72,6 +72,9 @@ pub enum Recipe {
     Paper,
     /// cabin's default.
     Default,
+    /// No gradient stage: a genetic search for each working point's cuts
+    /// ([`hard::genetic`]), the peer cabin is judged against.
+    Genetic,
 }
 
 /// How the biases start.
@@ -155,6 +158,10 @@ pub struct TrainConfig {
     /// Yields and formula of the significance objective (also used to report `Z`).
     #[serde(default)]
     pub significance: SignificanceSettings,
+    /// Replace the gradient solution by a genetic search's cuts before the hard-cut stage
+    /// ([`Recipe::Genetic`]; the search starts from nothing, so set `epochs` to 0 with it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub genetic: Option<hard::GeneticOptions>,
 }
 
 impl Default for TrainConfig {
@@ -186,6 +193,7 @@ impl Default for TrainConfig {
             windows: Vec::new(),
             objective: ObjectiveKind::Efficiency,
             significance: SignificanceSettings::default(),
+            genetic: None,
         }
     }
 }
@@ -210,11 +218,27 @@ impl TrainConfig {
         }
     }
 
+    /// The genetic search alone: no gradient stage, no refinement, no recalibration.
+    pub fn genetic() -> TrainConfig {
+        TrainConfig {
+            recipe: Recipe::Genetic,
+            epochs: 0,
+            refine: false,
+            refine_restarts: false,
+            refine_passes: 1,
+            refine_bags: 0,
+            recalibrate: false,
+            genetic: Some(hard::GeneticOptions::default()),
+            ..TrainConfig::default()
+        }
+    }
+
     /// The configuration of a named recipe.
     pub fn recipe(r: Recipe) -> TrainConfig {
         match r {
             Recipe::Paper => TrainConfig::paper(),
             Recipe::Default => TrainConfig::default(),
+            Recipe::Genetic => TrainConfig::genetic(),
         }
     }
 }
@@ -537,8 +561,12 @@ pub fn train(
     let mut recal_delta: Option<Vec<f64>> = None;
     // Per working point: mean over bags of (signal efficiency on the bag - on its held-out fold).
     let mut optimism: Option<Vec<f64>> = None;
-    if cfg.refine || cfg.recalibrate {
+    if cfg.refine || cfg.recalibrate || cfg.genetic.is_some() {
         progress(&Progress::Refining);
+    }
+    let mut genetic_report = None;
+    if let Some(g) = &cfg.genetic {
+        genetic_report = Some(hard::genetic(&mut table, &targets, &train_events, g)?);
     }
     if cfg.refine {
         let opts = RefineOptions {
@@ -614,10 +642,15 @@ pub fn train(
                 })
                 .collect();
             let mut extra = Map::new();
-            extra.insert(
-                "soft_train".into(),
-                json!({ "eff_sig": soft_sig[e], "eff_bkg": soft_bkg[e] }),
-            );
+            if cfg.epochs > 0 {
+                extra.insert(
+                    "soft_train".into(),
+                    json!({ "eff_sig": soft_sig[e], "eff_bkg": soft_bkg[e] }),
+                );
+            }
+            if let Some(g) = genetic_report.as_ref().and_then(|r| r.get(e)) {
+                extra.insert("genetic_evaluations".into(), json!(g.evaluations));
+            }
             if let Some(s) = &refine_starts {
                 extra.insert("refine_start".into(), json!(s[e]));
             }

@@ -15,6 +15,8 @@
 //!   signal efficiency staying at or above the target (coordinate search; see [`refine()`]).
 //! - [`nest`]: make the selections nested across working points (every cut loosens as the
 //!   target rises) by isotonic regression of each cut over the targets.
+//! - [`genetic`]: the peer cabin is judged against: a genetic search for each working point's
+//!   cuts, in the style of TMVA's `MethodCuts` with `FitMethod=GA` (see [`genetic()`]).
 //! - [`recalibrate`]: per working point, move all cuts together so that the hard training signal
 //!   efficiency equals the target (an exact weighted quantile; see [`recalibrate()`]).
 //!
@@ -23,11 +25,13 @@
 use cabin_infer::{CutTable, TableError};
 use serde::Serialize;
 
+mod genetic;
 mod nest;
 mod recal;
 mod refine;
 mod work;
 
+pub use genetic::{genetic, GeneticOptions, GeneticPoint};
 pub use nest::nest;
 pub use recal::{recalibrate, RecalOptions, RecalPoint, RecalReport};
 pub use refine::{refine, RefineOptions, RefinePoint, RefineReport, Start};
@@ -154,6 +158,14 @@ pub enum HardError {
         input: usize,
         /// The scale.
         scale: f64,
+    },
+    /// A search setting that cannot be used.
+    #[error("{what}: expected {expected}")]
+    Setting {
+        /// The setting or the step it belongs to.
+        what: &'static str,
+        /// What is accepted.
+        expected: &'static str,
     },
     /// The cut table is malformed.
     #[error("{0}")]
