@@ -272,3 +272,45 @@ fn basket_layout_that_does_not_add_up_is_an_error() {
     assert!(e.contains("toy.root:TreeS' in entry order: the reader returned baskets of"), "{e}");
     assert!(e.contains("[2019, 7981] entries, expected the embedded basket of 10000"), "{e}");
 }
+
+/// Several on-disk baskets and no embedded one (as oxyroot's writer makes them): the walk over
+/// the records agrees with the reader and nothing moves.
+#[test]
+fn many_on_disk_baskets_keep_their_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("many.root");
+    let n = 30_000;
+    let mut file = oxyroot::RootFile::create(&p).unwrap();
+    for (name, offset) in [("sig", 0), ("bkg", 1_000_000)] {
+        let mut tree = oxyroot::WriterTree::new(name);
+        tree.new_branch("i", (0..n).map(move |i| i + offset));
+        tree.new_branch("x", (0..n).map(|i| f64::from(i) * 0.5));
+        tree.new_branch("b", (0..n).map(|i| (i % 3) as u8));
+        tree.write(&mut file).unwrap();
+    }
+    file.close().unwrap();
+    // oxyroot's writer completes the file only when dropped.
+    drop(file);
+
+    // Several baskets per branch: otherwise this test would not walk the records.
+    let tree = oxyroot::RootFile::open(&p).unwrap().get_tree("sig").unwrap();
+    let mut starts = 0;
+    let seen: Vec<i32> = tree
+        .branch("i")
+        .unwrap()
+        .get_basket(|r| {
+            starts += usize::from(r.pos() == 0);
+            r.read_object_into::<i32>().unwrap()
+        })
+        .collect();
+    assert_eq!(seen.len(), 30_000);
+    assert!(starts > 1, "{starts} basket(s)");
+
+    let ds = read(&p, "sig", "bkg", &["i", "x", "b"]);
+    let n = n as usize;
+    for (k, row) in [0, 1, 8_191, 8_192, n - 1].into_iter().enumerate() {
+        let i = row as f64;
+        assert_eq!(ds.row(row), [i, i * 0.5, (row % 3) as f64], "signal entry {row} ({k})");
+        assert_eq!(ds.row(n + row)[0], 1_000_000.0 + i, "background entry {row}");
+    }
+}
