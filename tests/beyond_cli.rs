@@ -148,10 +148,8 @@ fn significance_objective_records_its_settings_and_eval_reports_z() {
 /// mean +0.5 (var4 +0.8), background -0.5 (var4 -0.8), every variable of both classes offset
 /// by +1.5 where |eta| > 1.3, eta uniform on [-2.5, 2.5]; 2 x 4000 events, fixed LCG.
 ///
-/// Generated rather than read from `../shared/data/toy_sigbkg_categ_offset.root` because
-/// oxyroot 0.1.25 returns that file's branches rotated (the basket embedded in the TTree, which
-/// holds the last entries, is yielded first), and eta's basket boundary differs from the other
-/// branches' by one entry, so the loaded eta is not the event's eta.
+/// Generated so that this test, which goes on through every export target, needs no
+/// `../shared`; `tests/binned_root.rs` trains on the real ROOT file through the loader.
 fn category_csv(dir: &Path) -> PathBuf {
     let mut s = 99u64;
     let mut uni = || {

@@ -126,6 +126,19 @@ pub enum DataError {
         /// What the reader said.
         detail: String,
     },
+    /// A ROOT branch's values could not be put in entry order (see `data::root`).
+    #[error(
+        "cannot read branch '{branch}' of '{origin}' in entry order: {detail} (its rows would \
+         not line up with the other branches'; rewriting the file with ROOT or uproot may help)"
+    )]
+    RootLayout {
+        /// The input, `file.root:tree`.
+        origin: String,
+        /// The branch.
+        branch: String,
+        /// What disagrees.
+        detail: String,
+    },
     /// Signal and background resolve to the same file and tree.
     #[error("signal and background are both '{origin}' (expected two different inputs)")]
     SameInput {

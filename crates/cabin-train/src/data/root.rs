@@ -4,6 +4,14 @@
 //! `f64` (exact except for 64-bit integers above 2^53). Other branches (vectors, strings,
 //! objects) are listed but never default features; asking for one is an error.
 //!
+//! **Entry order.** oxyroot 0.1.25 returns the entries of a branch's basket embedded in the
+//! TTree record (the last, unfinished basket ROOT writes there when a file is closed) before
+//! those of its on-disk baskets. Branches whose values come in more than one basket are put
+//! back in entry order from the file's basket records (see `layout`); when these cannot be
+//! read or disagree with what the reader returned, the branch is a [`DataError::RootLayout`]
+//! error instead of a column out of line with the others. Branches read in one piece (one
+//! basket, as in `Higgs_data.root`) cost nothing extra.
+//!
 //! oxyroot panics on some inputs it cannot decode (legacy compression such as `CS`, newer
 //! streamer versions, a key that is not a tree) instead of returning an error. A panic there is
 //! about the file, not a bug of ours, so every call into the reader runs under
@@ -17,11 +25,15 @@ use std::panic::{self, AssertUnwindSafe};
 use std::path::Path;
 use std::sync::Once;
 
-use oxyroot::{Named, ReaderTree, RootFile};
+use oxyroot::{Branch, Named, ReaderTree, RootFile, UnmarshalerInto};
 
 use super::error::DataError;
 use super::source::choose_tree;
 use super::table::{Column, Table};
+
+mod layout;
+
+use layout::{embedded_len, Chunks, DiskBaskets};
 
 thread_local! {
     static QUIET: Cell<bool> = const { Cell::new(false) };
@@ -143,7 +155,7 @@ pub(crate) fn read(
         let t = file
             .get_tree(&chosen)
             .map_err(|e| DataError::RootDecode { origin: origin.clone(), detail: e.to_string() })?;
-        let table = columns(&t, origin, wanted)?;
+        let table = columns(&t, path, &chosen, origin, wanted)?;
         Ok((table, chosen))
     });
     if let Some(n) = &name {
@@ -152,49 +164,41 @@ pub(crate) fn read(
     result.unwrap_or_else(|detail| Err(DataError::RootDecode { origin, detail }))
 }
 
-fn columns(t: &ReaderTree, origin: String, wanted: Option<&[&str]>) -> Result<Table, DataError> {
+fn columns(
+    t: &ReaderTree,
+    path: &Path,
+    tree: &str,
+    origin: String,
+    wanted: Option<&[&str]>,
+) -> Result<Table, DataError> {
     let rows = usize::try_from(t.entries()).unwrap_or(0);
     let mut names = Vec::new();
     let mut columns = Vec::new();
+    let mut disk: Option<DiskBaskets> = None;
     for b in t.branches() {
         let name = b.name().to_string();
         let asked = wanted.is_none_or(|w| w.contains(&name.as_str()));
         let ty = b.interpretation();
-        macro_rules! read_as {
-            ($t:ty) => {
-                Some(
-                    b.as_iter::<$t>()
-                        .map_err(|e| decode(&origin, &name, e))?
-                        .map(|v| v as f64)
-                        .collect(),
-                )
-            };
-        }
-        let values: Option<Vec<f64>> = if !asked || b.branches().next().is_some() {
+        let read = if !asked || b.branches().next().is_some() {
             None
         } else {
             match ty.as_str() {
-                "f64" => read_as!(f64),
-                "f32" => read_as!(f32),
-                "i64" => read_as!(i64),
-                "u64" => read_as!(u64),
-                "i32" => read_as!(i32),
-                "u32" => read_as!(u32),
-                "i16" => read_as!(i16),
-                "u16" => read_as!(u16),
-                "i8" => read_as!(i8),
-                "u8" => read_as!(u8),
-                "bool" => Some(
-                    b.as_iter::<bool>()
-                        .map_err(|e| decode(&origin, &name, e))?
-                        .map(f64::from)
-                        .collect(),
-                ),
+                "f64" => Some(values::<f64>(b, &origin, |v| v)?),
+                "f32" => Some(values::<f32>(b, &origin, f64::from)?),
+                "i64" => Some(values::<i64>(b, &origin, |v| v as f64)?),
+                "u64" => Some(values::<u64>(b, &origin, |v| v as f64)?),
+                "i32" => Some(values::<i32>(b, &origin, f64::from)?),
+                "u32" => Some(values::<u32>(b, &origin, f64::from)?),
+                "i16" => Some(values::<i16>(b, &origin, f64::from)?),
+                "u16" => Some(values::<u16>(b, &origin, f64::from)?),
+                "i8" => Some(values::<i8>(b, &origin, f64::from)?),
+                "u8" => Some(values::<u8>(b, &origin, f64::from)?),
+                "bool" => Some(values::<bool>(b, &origin, f64::from)?),
                 _ => None,
             }
         };
-        let column = match values {
-            Some(v) if v.len() != rows => {
+        let column = match read {
+            Some((v, _)) if v.len() != rows => {
                 return Err(DataError::EntriesMismatch {
                     column: name,
                     origin,
@@ -202,7 +206,29 @@ fn columns(t: &ReaderTree, origin: String, wanted: Option<&[&str]>) -> Result<Ta
                     expected: rows,
                 })
             }
-            Some(values) => Column::Numeric { values, first_unparsed: None },
+            Some((mut values, chunks)) => {
+                if !chunks.single() {
+                    let failed = |detail| DataError::RootLayout {
+                        origin: origin.clone(),
+                        branch: name.clone(),
+                        detail,
+                    };
+                    if disk.is_none() {
+                        disk = Some(DiskBaskets::scan(path).map_err(failed)?);
+                    }
+                    let on_disk = disk.as_ref().map_or(&[][..], |d| d.of(tree, &name));
+                    let embedded = embedded_len(&chunks.sizes(), on_disk).map_err(failed)?;
+                    if embedded > 0 {
+                        log::debug!(
+                            "branch '{name}' of '{origin}': {embedded} entries of the basket \
+                             embedded in the tree moved after the {} on disk",
+                            rows as u64 - embedded
+                        );
+                    }
+                    values.rotate_left(embedded as usize);
+                }
+                Column::Numeric { values, first_unparsed: None }
+            }
             None if !asked => Column::Skipped,
             None => Column::Unsupported(ty),
         };
@@ -211,6 +237,33 @@ fn columns(t: &ReaderTree, origin: String, wanted: Option<&[&str]>) -> Result<Ta
     }
     log::debug!("read {rows} entries with {} branches from '{origin}'", names.len());
     Ok(Table { origin, rows, names, columns, lines: Vec::new() })
+}
+
+/// Decodes every value of a flat branch as `T`, widened to `f64`, in the order the reader
+/// yields them, and notes where each of the reader's baskets starts.
+fn values<T: UnmarshalerInto<Item = T>>(
+    b: &Branch,
+    origin: &str,
+    widen: fn(T) -> f64,
+) -> Result<(Vec<f64>, Chunks), DataError> {
+    let mut chunks = Chunks::default();
+    let mut failed: Option<String> = None;
+    let values: Vec<f64> = b
+        .get_basket(|r| {
+            chunks.push(r.pos() == 0);
+            match r.read_object_into::<T>() {
+                Ok(v) => widen(v),
+                Err(e) => {
+                    failed.get_or_insert_with(|| e.to_string());
+                    f64::NAN
+                }
+            }
+        })
+        .collect();
+    match failed {
+        Some(e) => Err(decode(origin, b.name(), e)),
+        None => Ok((values, chunks)),
+    }
 }
 
 fn decode(origin: &str, branch: &str, e: impl std::fmt::Display) -> DataError {
