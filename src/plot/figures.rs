@@ -660,6 +660,8 @@ fn loss<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, file: &CutsFile) -> R
         components(&e.train).map(|c| c.1).into_iter().chain(test.into_iter().flatten())
     });
     let (lo, hi) = log_range(all, 1e-12);
+    // Headroom above the curves for the six-line legend: about a quarter of the height.
+    let hi = hi * (hi / lo).powf(0.4);
     let mut chart = ChartBuilder::on(root)
         .caption(
             "Loss per epoch, summed over working points (solid: train, dashed: test)",
@@ -719,6 +721,7 @@ fn loss<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, file: &CutsFile) -> R
     chart
         .configure_series_labels()
         .position(SeriesLabelPosition::UpperRight)
+        .legend_area_size(LEGEND_SYMBOL)
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
         .label_font((FONT, 15))
@@ -743,7 +746,7 @@ fn distributions<DB: DrawingBackend>(
         "Weighted, normalised distributions with the cuts of target {:.2} (test: signal {:.3}, background {:.4})",
         wp.target, wp.test.eff_sig, wp.test.eff_bkg
     );
-    let root = root.titled(&title, (FONT, 18)).map_err(de)?;
+    let root = root.margin(8, 0, 0, 0).titled(&title, (FONT, 18)).map_err(de)?;
     let panels = root.split_evenly(grid(feats.len()));
     for ((name, slots), area) in feats.iter().zip(&panels) {
         let Some(k) = ev.features.iter().position(|f| f == name) else {
@@ -782,8 +785,12 @@ fn distributions<DB: DrawingBackend>(
             .axis_desc_style((FONT, 14))
             .draw()
             .map_err(de)?;
+        let mut labels = Vec::new();
+        let mut occupied = Vec::new();
         for (h, color, label) in [(&sig, SIGNAL, "signal"), (&bkg, BACKGROUND, "background")] {
             let Some(h) = h else { continue };
+            labels.push(label.to_string());
+            occupied.extend(sampled(&h.steps()));
             chart
                 .draw_series(std::iter::once(Polygon::new(h.steps(), color.mix(0.18).filled())))
                 .map_err(de)?;
@@ -798,6 +805,8 @@ fn distributions<DB: DrawingBackend>(
             let style = line(BLACK, 2);
             let pts = vec![(v, 0.0), (v, ymax * 0.7)];
             let label = format!("keep {op} {}", short(v));
+            labels.push(label.clone());
+            occupied.extend(sampled(&pts));
             if is_greater(op) {
                 chart
                     .draw_series(LineSeries::new(pts, style))
@@ -814,9 +823,18 @@ fn distributions<DB: DrawingBackend>(
                     });
             }
         }
+        let corner = free_corner(
+            &occupied,
+            (lo, hi),
+            (0.0, ymax),
+            legend_size(area, &labels, 13, LEGEND_SYMBOL),
+            chart.plotting_area().dim_in_pixel(),
+            &[SeriesLabelPosition::UpperRight, SeriesLabelPosition::UpperLeft],
+        );
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
+            .position(corner)
+            .legend_area_size(LEGEND_SYMBOL)
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK)
             .label_font((FONT, 13))
