@@ -57,7 +57,7 @@ pub struct DataArgs {
     pub drop_nonfinite: bool,
 
     /// Fraction of each class held out as the test split (strictly between 0 and 1).
-    #[arg(long, value_name = "F", default_value_t = 0.2)]
+    #[arg(long, value_name = "F", default_value_t = 0.2, allow_negative_numbers = true)]
     pub test_fraction: f64,
 
     /// Seed of the train/test split (the same seed gives the same split on every machine).

@@ -45,7 +45,13 @@ pub struct Args {
 
     /// With `--auto`: the largest fraction of training events allowed to saturate per feature
     /// (then the range is taken from quantiles), e.g. 1e-4.
-    #[arg(long, value_name = "X", default_value_t = 0.0, conflicts_with = "frac")]
+    #[arg(
+        long,
+        value_name = "X",
+        default_value_t = 0.0,
+        conflicts_with = "frac",
+        allow_negative_numbers = true
+    )]
     pub max_saturation: f64,
 
     /// A per-feature format that overrides the choice: `NAME:s<W>.<F>` (signed) or
