@@ -114,6 +114,7 @@ pub fn run(args: Args) -> Result<()> {
         }
         let split = data::split(&ds, rec.test_fraction, rec.seed)
             .context("cannot split the data into train and test")?;
+        super::data_args::warn_small_split(&ds, &split);
         (ds, split, rec.seed, rec.test_fraction)
     } else {
         let (ds, split) = data.load()?;
@@ -136,8 +137,10 @@ pub fn run(args: Args) -> Result<()> {
     .context("cannot evaluate the cuts")?;
     if let Some(b) = &binning {
         println!(
-            "binned in {}: {} bins, edges {:?}; figures are per working point over all bins",
-            b.feature, b.bins.bins, b.edges
+            "binned in {}: {}, edges {:?}; figures are per working point over all bins",
+            b.feature,
+            super::count(b.bins.bins, "bin"),
+            b.edges
         );
     }
     let settings = args.yields.settings(recorded_settings(&doc.config))?;

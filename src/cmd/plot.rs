@@ -84,6 +84,7 @@ pub fn run(args: Args) -> Result<()> {
         }
         let split = data::split(&ds, rec.test_fraction, rec.seed)
             .context("cannot split the recorded events into train and test")?;
+        super::data_args::warn_small_split(&ds, &split);
         Some((ds, split))
     };
     let dataset = loaded.as_ref().map(|(ds, _)| ds);
@@ -116,8 +117,8 @@ pub fn run(args: Args) -> Result<()> {
             eprintln!("skipped {s}");
         }
         println!(
-            "wrote {} files to '{}': {}",
-            r.written.len(),
+            "wrote {} to '{}': {}",
+            super::count(r.written.len(), "file"),
             args.output.display(),
             r.written.join(", ")
         );

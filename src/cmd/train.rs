@@ -174,6 +174,7 @@ fn parse_directions(list: &[String]) -> Result<Vec<(String, Op)>> {
         };
         out.push((name.trim().to_string(), op));
     }
+    super::data_args::refuse_duplicates("--directions", out.iter().map(|(n, _)| n.as_str()))?;
     Ok(out)
 }
 
@@ -249,6 +250,7 @@ pub fn config(a: &Args) -> Result<TrainConfig> {
     c.directions = parse_directions(&a.directions)?;
     c.seed = a.data.seed;
     c.test_fraction = a.data.test_fraction;
+    super::data_args::refuse_duplicates("--window", a.beyond.window.iter().map(|n| n.as_str()))?;
     c.windows = a.beyond.window.clone();
     c.objective = a.beyond.objective();
     c.significance = a.beyond.yields.settings(c.significance)?;
