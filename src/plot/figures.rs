@@ -408,11 +408,18 @@ fn auc_label(r: &Roc) -> String {
 }
 
 fn roc_curves(file: &CutsFile, base: &[Summary], fixed: Option<&[Effect]>) -> Vec<Curve> {
-    let test = Roc::from_points(
-        file.working_points
-            .iter()
-            .map(|w| RocPoint { eff_sig: w.test.eff_sig, eff_bkg: w.test.eff_bkg }),
-    );
+    // With the fixed-point figures, the float series is theirs too: the same events and, for
+    // a binned file, the same folding over bins, so the two series compare point by point.
+    let test = match fixed {
+        Some(effect) => Roc::from_points(
+            effect.iter().map(|e| RocPoint { eff_sig: e.float_eff_sig, eff_bkg: e.float_eff_bkg }),
+        ),
+        None => Roc::from_points(
+            file.working_points
+                .iter()
+                .map(|w| RocPoint { eff_sig: w.test.eff_sig, eff_bkg: w.test.eff_bkg }),
+        ),
+    };
     let train = Roc::from_points(
         file.working_points
             .iter()
