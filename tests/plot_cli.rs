@@ -181,3 +181,55 @@ fn bad_cut_files_exit_with_code_2() {
     assert_eq!(run.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&run.stderr).contains("missing.json"));
 }
+
+/// Issue 6: the ROC of a quantised cut file showed only the float efficiencies, not what the
+/// hardware selects. The fixed-point series must be in the ROC's legend (and only for a
+/// quantised file), and the cuts figure must mark the fixed-point thresholds that moved.
+#[test]
+fn quantised_file_overlays_the_fixed_point_efficiencies() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("events.csv");
+    write_csv(&csv);
+    let cuts = dir.path().join("cuts.json");
+    std::fs::write(&cuts, cut_file(&csv, false, false)).unwrap();
+    // 4 bits: a grid of about 4 units on `a`, so the thresholds move visibly.
+    let quantised = dir.path().join("cuts_q.json");
+    let run = cabin()
+        .arg("quantize")
+        .arg(&cuts)
+        .args(["--bits", "4", "-o"])
+        .arg(&quantised)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "stderr: {}", String::from_utf8_lossy(&run.stderr));
+
+    let plot = |file: &Path, out: &Path| {
+        let run = cabin().arg("plot").arg(file).arg("-o").arg(out).output().unwrap();
+        assert!(run.status.success(), "stderr: {}", String::from_utf8_lossy(&run.stderr));
+        let roc = std::fs::read_to_string(out.join("roc.svg")).unwrap();
+        let cuts = std::fs::read_to_string(out.join("cuts.svg")).unwrap();
+        (roc, cuts)
+    };
+    let (roc, cut_fig) = plot(&quantised, &dir.path().join("q"));
+    assert!(
+        roc.contains("cabin cuts, fixed point (hardware), test (AUC "),
+        "no fixed-point series"
+    );
+    assert!(roc.contains("cabin cuts, float, test (AUC "), "no float series");
+    assert!(roc.contains("float and fixed point"), "the title does not say what is shown");
+    assert!(cut_fig.contains("fixed-point threshold"), "no fixed-point thresholds marked");
+
+    let (roc, cut_fig) = plot(&cuts, &dir.path().join("f"));
+    assert!(!roc.contains("fixed point"), "a float file has no fixed-point series");
+    assert!(!cut_fig.contains("fixed-point"), "a float file has no fixed-point thresholds");
+
+    // Without events the overlay cannot be measured: said so, the rest is drawn.
+    let out = dir.path().join("n");
+    let run =
+        cabin().arg("plot").arg(&quantised).arg("-o").arg(&out).arg("--no-data").output().unwrap();
+    assert!(run.status.success());
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(err.contains("skipped fixed-point ROC points"), "{err}");
+    let roc = std::fs::read_to_string(out.join("roc.svg")).unwrap();
+    assert!(!roc.contains("fixed point (hardware)"));
+}

@@ -88,6 +88,7 @@ pub struct TrainBeyond {
     pub bin_by: Option<String>,
     /// Strength of the term keeping each cut close to its value in neighbouring bins.
     #[arg(long, default_value_t = 0.1, help_heading = "Beyond the paper")]
+    #[arg(allow_negative_numbers = true)]
     pub bin_smoothness: f64,
 }
 

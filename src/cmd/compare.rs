@@ -167,10 +167,10 @@ pub fn run(args: Args) -> Result<()> {
     rows.extend(baselines);
     print!("{}", table(&rows));
     println!(
-        "{} train / {} test events, {} features; wrote {}",
+        "{} train / {} test events, {}; wrote {}",
         split.train.len(),
         split.test.len(),
-        m,
+        super::count(m, "feature"),
         args.train.output.display()
     );
     Ok(())

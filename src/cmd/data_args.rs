@@ -57,7 +57,7 @@ pub struct DataArgs {
     pub drop_nonfinite: bool,
 
     /// Fraction of each class held out as the test split (strictly between 0 and 1).
-    #[arg(long, value_name = "F", default_value_t = 0.2)]
+    #[arg(long, value_name = "F", default_value_t = 0.2, allow_negative_numbers = true)]
     pub test_fraction: f64,
 
     /// Seed of the train/test split (the same seed gives the same split on every machine).
@@ -155,20 +155,71 @@ impl DataArgs {
             .with_context(|| format!("cannot load {}", describe(&source)))?;
         super::note_inputs(&ds);
         if ds.dropped_nonfinite > 0 {
-            log::warn!("dropped {} events with non-finite values", ds.dropped_nonfinite);
+            log::warn!(
+                "dropped {} with non-finite values",
+                super::count(ds.dropped_nonfinite, "event")
+            );
         }
         let split = data::split(&ds, self.test_fraction, self.seed)
             .context("cannot split the data into train and test")?;
+        warn_small_split(&ds, &split);
         let (s, b) = ds.counts();
         log::info!(
-            "{} events ({s} signal, {b} background), {} features; {} train, {} test",
-            ds.len(),
-            ds.features.len(),
+            "{} ({s} signal, {b} background), {}; {} train, {} test",
+            super::count(ds.len(), "event"),
+            super::count(ds.features.len(), "feature"),
             split.train.len(),
             split.test.len()
         );
         Ok((ds, split))
     }
+}
+
+/// A class with fewer events than this in the training or the test split gets a warning: with
+/// `n` events an efficiency near 0.5 has a binomial error of `sqrt(0.25 / n)`, 0.05 at 100
+/// events, which is already larger than the differences between working points or methods
+/// that the tables print with four decimals.
+pub const FEW_EVENTS: usize = 100;
+
+/// One warning per class and split with fewer than [`FEW_EVENTS`] events (unweighted), naming
+/// the count and the binomial error of an efficiency of 0.5 on it.
+pub fn small_split_warnings(ds: &Dataset, split: &Split) -> Vec<String> {
+    let mut out = Vec::new();
+    for (which, rows) in [("training", &split.train), ("test", &split.test)] {
+        let sig = rows.iter().filter(|&&i| ds.is_signal[i]).count();
+        for (class, n) in [("signal", sig), ("background", rows.len() - sig)] {
+            if n < FEW_EVENTS {
+                let error = if n == 0 { 0.5 } else { (0.25 / n as f64).sqrt() };
+                out.push(format!(
+                    "the {which} split has only {n} {class} event{}: its {class} efficiencies \
+                     have large statistical errors (binomial error {error:.3} at efficiency \
+                     0.5); {FEW_EVENTS} or more events per class and split are advised",
+                    if n == 1 { "" } else { "s" }
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Prints [`small_split_warnings`] on stderr.
+pub fn warn_small_split(ds: &Dataset, split: &Split) {
+    for w in small_split_warnings(ds, split) {
+        eprintln!("warning: {w}");
+    }
+}
+
+/// Refuses a per-feature option list (`--directions met:>,met:<`, `--format`, `--window`)
+/// that names a feature twice: one entry would silently override the other.
+pub fn refuse_duplicates<'a>(option: &str, names: impl IntoIterator<Item = &'a str>) -> Result<()> {
+    let mut seen: Vec<&str> = Vec::new();
+    for n in names {
+        if seen.contains(&n) {
+            bail!("{option} names feature '{n}' twice; give each feature once");
+        }
+        seen.push(n);
+    }
+    Ok(())
 }
 
 /// What the positional `FILE[:TREE]` means (see [`DataArgs::input`]).
@@ -295,6 +346,13 @@ mod tests {
         let (ds, split) = args(&[h.as_str(), "--features", "m_wwbb,m_bb"]).load().unwrap();
         assert_eq!(ds.counts(), (10_000, 10_000));
         assert_eq!((split.train.len(), split.test.len()), (16_000, 4_000));
+    }
+
+    #[test]
+    fn duplicate_features_in_a_list_are_named() {
+        assert!(refuse_duplicates("--format", ["a", "b"]).is_ok());
+        let e = refuse_duplicates("--directions", ["met", "ht", "met"]).unwrap_err().to_string();
+        assert_eq!(e, "--directions names feature 'met' twice; give each feature once");
     }
 
     #[test]

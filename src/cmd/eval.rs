@@ -9,7 +9,8 @@
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
-use cabin_infer::binned::file_binning;
+use cabin_infer::binned::{file_binning, FileBinning};
+use cabin_infer::doc::CutsFile;
 use cabin_infer::Rounding;
 use cabin_train::binned::evaluate_binned;
 use cabin_train::data::{self, Dataset, Split};
@@ -113,6 +114,7 @@ pub fn run(args: Args) -> Result<()> {
         }
         let split = data::split(&ds, rec.test_fraction, rec.seed)
             .context("cannot split the data into train and test")?;
+        super::data_args::warn_small_split(&ds, &split);
         (ds, split, rec.seed, rec.test_fraction)
     } else {
         let (ds, split) = data.load()?;
@@ -135,8 +137,10 @@ pub fn run(args: Args) -> Result<()> {
     .context("cannot evaluate the cuts")?;
     if let Some(b) = &binning {
         println!(
-            "binned in {}: {} bins, edges {:?}; figures are per working point over all bins",
-            b.feature, b.bins.bins, b.edges
+            "binned in {}: {}, edges {:?}; figures are per working point over all bins",
+            b.feature,
+            super::count(b.bins.bins, "bin"),
+            b.edges
         );
     }
     let settings = args.yields.settings(recorded_settings(&doc.config))?;
@@ -148,20 +152,7 @@ pub fn run(args: Args) -> Result<()> {
     print!("{}", report(&result, &z));
     print!("{}", best(&z, &settings, args.min_signal));
 
-    // A quantised file is judged as the hardware selects: inputs rounded onto each format's
-    // grid, integer comparisons (cabin-infer's FixedTable::mask_float through quantize::effect).
-    let fixed = match (&doc.quantization, &binning) {
-        (Some(_), None) => Some(
-            quantize::effect(&doc, &ds, &chosen).context("cannot evaluate the fixed-point cuts")?,
-        ),
-        (Some(_), Some(b)) => Some(cabin_train::binned::fold_effects(
-            &quantize::effect(&doc, &ds, &chosen)
-                .context("cannot evaluate the fixed-point cuts")?,
-            b.bins.bins,
-            b.bins.points,
-        )),
-        (None, _) => None,
-    };
+    let fixed = fixed_effect(&doc, binning.as_ref(), &ds, &chosen)?;
     let fixed_auc = fixed.as_deref().map(fixed_area);
     if let (Some(f), Some(a), Some(q)) = (&fixed, &fixed_auc, &doc.quantization) {
         print!("{}", fixed_report(f, a, q.rounding));
@@ -202,6 +193,27 @@ pub fn run(args: Args) -> Result<()> {
         println!("wrote {}", out.display());
     }
     Ok(())
+}
+
+/// The float and fixed-point efficiencies per working point of a quantised file on rows `rows`
+/// of `ds` (`None` for a file without a `quantization` section): the file is judged as the
+/// hardware selects, inputs rounded onto each format's grid and integer comparisons
+/// (cabin-infer's `FixedTable::mask_float` through `quantize::effect`); a binned file's figures
+/// are folded over its disjoint bins. `cabin plot` draws the same figures.
+pub fn fixed_effect(
+    doc: &CutsFile,
+    binning: Option<&FileBinning>,
+    ds: &Dataset,
+    rows: &[usize],
+) -> Result<Option<Vec<Effect>>> {
+    if doc.quantization.is_none() {
+        return Ok(None);
+    }
+    let flat = quantize::effect(doc, ds, rows).context("cannot evaluate the fixed-point cuts")?;
+    Ok(Some(match binning {
+        Some(b) => cabin_train::binned::fold_effects(&flat, b.bins.bins, b.bins.points),
+        None => flat,
+    }))
 }
 
 /// Area figures of the fixed-point ROC points.

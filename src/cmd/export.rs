@@ -136,12 +136,12 @@ pub fn run(args: Args) -> Result<()> {
         Ok(())
     })?;
     println!(
-        "{}: {} files in '{}' ({} inputs, {} working points{})",
+        "{}: {} in '{}' ({}, {}{})",
         args.target.name(),
-        files.len(),
+        super::count(files.len(), "file"),
         args.out.display(),
-        design.inputs.len(),
-        design.points(),
+        super::count(design.inputs.len(), "input"),
+        super::count(design.points(), "working point"),
         if args.target == TargetArg::Verilog {
             format!(", latency {} clock(s)", 1 + args.pipeline)
         } else {
@@ -186,7 +186,11 @@ fn synth_report(design: &Design, options: &Options) -> Result<()> {
                 } else {
                     String::new()
                 };
-                println!("yosys {flow}: {} cells{luts}, {} flip-flops", s.cells, s.flip_flops);
+                println!(
+                    "yosys {flow}: {}{luts}, {}",
+                    super::count(s.cells, "cell"),
+                    super::count(s.flip_flops, "flip-flop")
+                );
             }
             Err(report::ReportError::Spawn(e)) => {
                 println!("yosys {flow}: skipped, yosys not available ({e})");

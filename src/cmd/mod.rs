@@ -44,6 +44,16 @@ pub fn vector_count(s: &str) -> Result<usize, String> {
     Ok(n)
 }
 
+/// `n` and the noun, plural unless `n` is 1: `count(1, "file")` is `1 file`, `count(3, "file")`
+/// is `3 files` (every noun the commands count takes an `s`).
+pub fn count<N: std::fmt::Display + PartialEq + From<u8>>(n: N, noun: &str) -> String {
+    if n == N::from(1) {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// Hardware output differed from the software reference: exit code 1 rather than 2.
 #[derive(Debug)]
 pub struct Mismatch(pub String);

@@ -5,11 +5,17 @@
 //! `config` if present, else the `label` column and unit weights); a recorded input whose
 //! checksum differs is reported as a warning. Every event is histogrammed (both splits), with
 //! the cut file's features. `--no-data` skips that figure.
+//!
+//! For a quantised cut file the ROC also shows the fixed-point (hardware) efficiencies of every
+//! working point on the test split (the given data options' split, or the recorded one),
+//! computed as `cabin eval` computes them (`cmd::eval::fixed_effect`); the cuts figure marks
+//! each fixed-point threshold that differs visibly from its float cut.
 
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
-use cabin_train::data::{self, Dataset};
+use cabin_infer::binned::file_binning;
+use cabin_train::data::{self, Dataset, Split};
 
 use super::data_args::DataArgs;
 use crate::output::write_dir_atomic;
@@ -57,14 +63,15 @@ pub fn run(args: Args) -> Result<()> {
     let given = [&args.data.input, &args.data.data, &args.data.signal, &args.data.background]
         .iter()
         .any(|o| o.is_some());
-    let dataset: Option<Dataset> = if args.no_data {
+    // The events and their test split: the given data options' split, or the recorded one.
+    let loaded: Option<(Dataset, Split)> = if args.no_data {
         None
     } else if given {
         let mut d = args.data.clone();
         if d.features.is_none() {
             d.features = Some(file.features.iter().map(|f| f.name.clone()).collect());
         }
-        Some(d.load()?.0)
+        Some(d.load()?)
     } else {
         let rec =
             data::recorded(&file, &args.cuts).context("use --no-data to skip the distributions")?;
@@ -75,9 +82,24 @@ pub fn run(args: Args) -> Result<()> {
         for c in rec.changed(&ds) {
             log::warn!("{c}");
         }
-        Some(ds)
+        let split = data::split(&ds, rec.test_fraction, rec.seed)
+            .context("cannot split the recorded events into train and test")?;
+        super::data_args::warn_small_split(&ds, &split);
+        Some((ds, split))
     };
-    let events = dataset.as_ref().map(|ds| Events {
+    let dataset = loaded.as_ref().map(|(ds, _)| ds);
+
+    // The fixed-point efficiencies per working point, as `cabin eval` reports them.
+    let fixed = match &loaded {
+        Some((ds, split)) if file.quantization.is_some() => {
+            let binning = file_binning(&file)
+                .with_context(|| format!("cannot use '{}'", args.cuts.display()))?;
+            super::eval::fixed_effect(&file, binning.as_ref(), ds, &split.test)
+                .context("cannot draw the fixed-point ROC points")?
+        }
+        _ => None,
+    };
+    let events = dataset.map(|ds| Events {
         features: &ds.features,
         columns: &ds.columns,
         is_signal: &ds.is_signal,
@@ -87,7 +109,7 @@ pub fn run(args: Args) -> Result<()> {
 
     let mut rendered = None;
     write_dir_atomic(&args.output, |dir| {
-        rendered = Some(plot::render(dir, &file, events, &opts)?);
+        rendered = Some(plot::render(dir, &file, events, fixed.as_deref(), &opts)?);
         Ok(())
     })?;
     if let Some(r) = rendered {
@@ -95,8 +117,8 @@ pub fn run(args: Args) -> Result<()> {
             eprintln!("skipped {s}");
         }
         println!(
-            "wrote {} files to '{}': {}",
-            r.written.len(),
+            "wrote {} to '{}': {}",
+            super::count(r.written.len(), "file"),
             args.output.display(),
             r.written.join(", ")
         );

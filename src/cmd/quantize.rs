@@ -45,7 +45,13 @@ pub struct Args {
 
     /// With `--auto`: the largest fraction of training events allowed to saturate per feature
     /// (then the range is taken from quantiles), e.g. 1e-4.
-    #[arg(long, value_name = "X", default_value_t = 0.0, conflicts_with = "frac")]
+    #[arg(
+        long,
+        value_name = "X",
+        default_value_t = 0.0,
+        conflicts_with = "frac",
+        allow_negative_numbers = true
+    )]
     pub max_saturation: f64,
 
     /// A per-feature format that overrides the choice: `NAME:s<W>.<F>` (signed) or
@@ -85,6 +91,7 @@ fn parse_override(s: &str) -> Result<(String, Format), String> {
 
 /// Runs `cabin quantize`.
 pub fn run(args: Args) -> Result<()> {
+    super::data_args::refuse_duplicates("--format", args.formats.iter().map(|(n, _)| n.as_str()))?;
     let (file, _) = super::read_cuts(&args.cuts)?;
     if file.quantization.is_some() {
         log::info!("'{}' already has a fixed-point table; it is replaced", args.cuts.display());
@@ -174,9 +181,10 @@ fn load_data(args: &Args, file: &CutsFile) -> Result<(Dataset, Split)> {
         );
     }
     let split = data::split(&ds, test_fraction, seed).context("cannot split the data")?;
+    super::data_args::warn_small_split(&ds, &split);
     log::info!(
-        "{} events, {} train / {} test (test fraction {test_fraction}, seed {seed})",
-        ds.len(),
+        "{}, {} train / {} test (test fraction {test_fraction}, seed {seed})",
+        super::count(ds.len(), "event"),
         split.train.len(),
         split.test.len()
     );
@@ -225,7 +233,10 @@ fn print_report(out: &Outcome, test_events: usize) {
         );
     }
     println!();
-    println!("efficiency change from quantisation on the test split ({test_events} events):");
+    println!(
+        "efficiency change from quantisation on the test split ({}):",
+        super::count(test_events, "event")
+    );
     println!(
         "{:>7} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8}",
         "target", "eff_sig", "fixed", "delta", "eff_bkg", "fixed", "delta", "flipped"
@@ -246,8 +257,8 @@ fn print_report(out: &Outcome, test_events: usize) {
     if !out.constant_cuts.is_empty() {
         println!();
         println!(
-            "{} cut(s) became constant (threshold outside the format):",
-            out.constant_cuts.len()
+            "{} constant (threshold outside the format):",
+            super::count(out.constant_cuts.len(), "cut") + " became"
         );
         if let Some(q) = &out.file.quantization {
             for (p, feature) in &out.constant_cuts {

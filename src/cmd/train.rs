@@ -84,43 +84,43 @@ pub struct Args {
     #[arg(long, value_enum, default_value = "default", help_heading = "Training")]
     pub recipe: RecipeArg,
     /// Weight of the squared target miss (default 10).
-    #[arg(long, help_heading = "Training")]
+    #[arg(long, allow_negative_numbers = true, help_heading = "Training")]
     pub alpha: Option<f64>,
     /// Weight of the background efficiency (default 0.1).
-    #[arg(long, help_heading = "Training")]
+    #[arg(long, allow_negative_numbers = true, help_heading = "Training")]
     pub beta: Option<f64>,
     /// Weight of the cut-size term (default 1e-5).
-    #[arg(long, help_heading = "Training")]
+    #[arg(long, allow_negative_numbers = true, help_heading = "Training")]
     pub gamma: Option<f64>,
     /// Weight of the BCE term (default 1e-3).
-    #[arg(long, help_heading = "Training")]
+    #[arg(long, allow_negative_numbers = true, help_heading = "Training")]
     pub delta: Option<f64>,
     /// Weight of the smoothness term (default 1).
-    #[arg(long, help_heading = "Training")]
+    #[arg(long, allow_negative_numbers = true, help_heading = "Training")]
     pub eps: Option<f64>,
     /// Smoothness denominator regulariser (default 0.1).
-    #[arg(long, help_heading = "Training")]
+    #[arg(long, allow_negative_numbers = true, help_heading = "Training")]
     pub rho: Option<f64>,
     /// Sigmoid steepness n (default 15).
-    #[arg(long, help_heading = "Training")]
+    #[arg(long, allow_negative_numbers = true, help_heading = "Training")]
     pub steepness: Option<f64>,
     /// Gradient epochs (default 1000; paper 200).
     #[arg(long, help_heading = "Training")]
     pub epochs: Option<usize>,
     /// Learning rate (default 0.05; paper 0.5).
-    #[arg(long, help_heading = "Training")]
+    #[arg(long, allow_negative_numbers = true, help_heading = "Training")]
     pub lr: Option<f64>,
     /// Optimiser (default adam; paper sgd).
     #[arg(long, value_enum, help_heading = "Training")]
     pub optimizer: Option<OptimizerArg>,
     /// Adam's second-moment decay (default 0.99).
-    #[arg(long, help_heading = "Training")]
+    #[arg(long, allow_negative_numbers = true, help_heading = "Training")]
     pub adam_beta2: Option<f64>,
     /// Smoothness term (default paper).
     #[arg(long, value_enum, help_heading = "Training")]
     pub smoothness: Option<SmoothnessArg>,
     /// Target signal efficiencies, e.g. `0.1,0.5,0.9` (default 0.01,0.05,0.1,0.2,...,0.9,0.93,0.95).
-    #[arg(long, value_delimiter = ',', help_heading = "Training")]
+    #[arg(long, allow_hyphen_values = true, value_delimiter = ',', help_heading = "Training")]
     pub targets: Option<Vec<f64>>,
     /// Cut directions by feature, e.g. `met:>,dphi:<`; unlisted features are automatic.
     #[arg(long, value_delimiter = ',', value_name = "FEATURE:OP", help_heading = "Training")]
@@ -185,6 +185,7 @@ fn parse_directions(list: &[String]) -> Result<Vec<(String, Op)>> {
         };
         out.push((name.trim().to_string(), op));
     }
+    super::data_args::refuse_duplicates("--directions", out.iter().map(|(n, _)| n.as_str()))?;
     Ok(out)
 }
 
@@ -277,6 +278,7 @@ pub fn config(a: &Args) -> Result<TrainConfig> {
     c.directions = parse_directions(&a.directions)?;
     c.seed = a.data.seed;
     c.test_fraction = a.data.test_fraction;
+    super::data_args::refuse_duplicates("--window", a.beyond.window.iter().map(|n| n.as_str()))?;
     c.windows = a.beyond.window.clone();
     c.objective = a.beyond.objective();
     c.significance = a.beyond.yields.settings(c.significance)?;

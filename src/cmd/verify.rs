@@ -100,20 +100,26 @@ pub fn run(args: Args) -> Result<()> {
 
     let (rows, index) = load_data(&args, &table)?;
     let options = SetOptions { random: args.vectors, seed: args.seed };
-    let set = set::build_indexed(&table, &rows, Some(&index), options)?;
+    let mut set = set::build_indexed(&table, &rows, Some(&index), options)?;
+    let repeats = drop_repeats(&mut set);
     println!(
-        "cabin verify: '{}', {} inputs, {} working points",
+        "cabin verify: '{}', {}, {}",
         args.cuts.display(),
-        table.formats.len(),
-        table.targets.len()
+        super::count(table.formats.len(), "input"),
+        super::count(table.targets.len(), "working point")
     );
+    let random = set.len() - set.boundary_count() - set.data_count();
     println!(
-        "vectors: {} ({} boundary, {} from data, {} random, seed {})",
+        "vectors: {} ({} boundary, {} from data, {} random, seed {}){}",
         set.len(),
         set.boundary_count(),
         set.data_count(),
-        args.vectors,
-        args.seed
+        random,
+        args.seed,
+        match repeats {
+            0 => String::new(),
+            n => format!("; {} dropped", super::count(n, "exact repeat")),
+        }
     );
 
     let tmp = tempfile::tempdir().context("cannot create a temporary folder")?;
@@ -163,6 +169,26 @@ pub fn run(args: Args) -> Result<()> {
         report.ran.join(", ")
     );
     Ok(())
+}
+
+/// Drops every vector that repeats an earlier one exactly (the same raw inputs and the same
+/// physical values, bit for bit), keeping the first of each in order, so that the counts
+/// printed are of distinct tests: a data event on a threshold repeats its boundary vector, and
+/// two working points sharing a threshold give the same boundary vectors. Returns how many
+/// were dropped.
+fn drop_repeats(set: &mut set::VectorSet) -> usize {
+    let before = set.vectors.len();
+    let mut seen = std::collections::HashSet::with_capacity(before);
+    let mut keep = Vec::with_capacity(before);
+    for v in &set.vectors {
+        let bits: Vec<u64> = v.physical.iter().map(|x| x.to_bits()).collect();
+        keep.push(seen.insert((v.raw.clone(), bits)));
+    }
+    let mut flags = keep.iter();
+    set.vectors.retain(|_| flags.next().copied().unwrap_or(true));
+    let mut flags = keep.iter();
+    set.expected.retain(|_| flags.next().copied().unwrap_or(true));
+    before - set.vectors.len()
 }
 
 /// What ran, what was skipped, what failed.
@@ -239,7 +265,10 @@ fn load_data(args: &Args, table: &OwnedFixedTable) -> Result<(Vec<f64>, Vec<usiz
         index.push(i);
     }
     if ds.dropped_nonfinite > 0 {
-        println!("data: {} rows with non-finite values dropped", ds.dropped_nonfinite);
+        println!(
+            "data: {} with non-finite values dropped",
+            super::count(ds.dropped_nonfinite, "row")
+        );
     }
     Ok((rows, index))
 }
@@ -422,4 +451,45 @@ fn judge(
         report.ran.push(sim.tool.to_string());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use set::{Origin, Vector, VectorSet};
+
+    fn vector(raw: &[i64], physical: &[f64], origin: Origin) -> Vector {
+        Vector { raw: raw.to_vec(), physical: physical.to_vec(), origin }
+    }
+
+    #[test]
+    fn exact_repeats_are_dropped_in_order() {
+        let mut set = VectorSet {
+            vectors: vec![
+                vector(&[3, 1], &[3.0, 1.0], Origin::Base { point: 0 }),
+                vector(&[4, 1], &[4.0, 1.0], Origin::Boundary { point: 0, slot: 0, delta: 1 }),
+                // The same boundary from a second working point sharing the threshold.
+                vector(&[4, 1], &[4.0, 1.0], Origin::Boundary { point: 1, slot: 0, delta: 1 }),
+                // Same raw inputs but another physical value: HLS quantises it itself, so it
+                // is a different test and stays.
+                vector(&[4, 1], &[4.25, 1.0], Origin::Data { event: 7 }),
+                vector(&[3, 1], &[3.0, 1.0], Origin::Random { index: 0 }),
+                vector(&[5, 0], &[5.0, 0.0], Origin::Random { index: 1 }),
+            ],
+            expected: vec![10, 11, 11, 12, 10, 13],
+        };
+        assert_eq!(drop_repeats(&mut set), 2);
+        let origins: Vec<String> = set.vectors.iter().map(|v| v.origin.describe()).collect();
+        assert_eq!(
+            origins,
+            [
+                "base event of working point 0",
+                "boundary of working point 0, cut 0, threshold +1 LSB",
+                "data event 7",
+                "random vector #1",
+            ]
+        );
+        assert_eq!(set.expected, [10, 11, 12, 13], "masks stay with their vectors");
+        assert_eq!(drop_repeats(&mut set), 0);
+    }
 }

@@ -3,8 +3,10 @@
 use anyhow::{anyhow, bail, Result};
 use cabin_infer::cut::Op;
 use cabin_infer::doc::{CutsFile, Losses};
+use cabin_infer::Decision;
 use cabin_train::baselines::roc::{Roc, RocPoint};
 use cabin_train::baselines::Summary;
+use cabin_train::quantize::Effect;
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
@@ -24,6 +26,8 @@ const COLORS: [RGBColor; 7] = [
     RGBColor(120, 120, 120),
 ];
 const SIGNAL: RGBColor = RGBColor(0, 114, 178);
+/// Fixed-point (hardware) marks: vermilion, kept out of the per-slot colours of the cut figure.
+const FIXED: RGBColor = RGBColor(213, 94, 0);
 const BACKGROUND: RGBColor = RGBColor(213, 94, 0);
 
 const LIGHT_GRID: RGBColor = RGBColor(242, 242, 242);
@@ -76,7 +80,7 @@ pub(crate) fn size(fig: &Figure, file: &CutsFile) -> (u32, u32) {
             let (rows, cols) = grid(cut_features(file).len());
             (cols as u32 * 460, rows as u32 * 340 + 50)
         }
-        Figure::Roc(_) => (900, 720),
+        Figure::Roc(..) => (900, 720),
         Figure::Loss => (1000, 650),
     }
 }
@@ -91,33 +95,158 @@ pub(crate) fn draw<DB: DrawingBackend>(
     root.fill(&WHITE).map_err(de)?;
     match fig {
         Figure::Cuts => cuts(root, file),
-        Figure::Roc(base) => roc(root, file, base, opts.roc_log_y),
+        Figure::Roc(base, fixed) => roc(root, file, base, *fixed, opts.roc_log_y),
         Figure::Loss => loss(root, file),
         Figure::Distributions(ev) => distributions(root, file, ev, opts),
     }
 }
 
+/// A fixed-point threshold is marked when it is further than this fraction of the panel's
+/// vertical range from the float cut: about 3 pixels, where the float marker stops hiding it.
+const VISIBLE_SHIFT: f64 = 0.012;
+
+/// Colour of the `j`-th cut slot of a feature; vermilion is left for the fixed-point marks.
+fn slot_color(j: usize) -> RGBColor {
+    const SLOTS: [usize; 6] = [0, 2, 3, 4, 5, 6];
+    COLORS[SLOTS[j % SLOTS.len()]]
+}
+
+/// The fixed-point marks of one cut slot: thresholds that moved visibly, as (target, float,
+/// fixed), and constant cuts, as (target, float, always passes).
+#[derive(Default)]
+struct FixedMarks {
+    moved: Vec<(f64, f64, f64)>,
+    constant: Vec<(f64, f64, bool)>,
+}
+
+fn fixed_marks(file: &CutsFile, slot: usize, span: f64) -> FixedMarks {
+    let mut marks = FixedMarks::default();
+    let Some(q) = &file.quantization else {
+        return marks;
+    };
+    for (w, qw) in file.working_points.iter().zip(&q.working_points) {
+        let (Some(c), Some(f)) = (w.cuts.get(slot), qw.get(slot)) else {
+            continue;
+        };
+        if !c.value.is_finite() {
+            continue;
+        }
+        match (f.value, f.cut.decision) {
+            (Some(v), _) if v.is_finite() && (v - c.value).abs() > VISIBLE_SHIFT * span => {
+                marks.moved.push((w.target, c.value, v));
+            }
+            (None, Decision::AlwaysPass) => marks.constant.push((w.target, c.value, true)),
+            (None, Decision::AlwaysFail) => marks.constant.push((w.target, c.value, false)),
+            _ => {}
+        }
+    }
+    marks
+}
+
+/// The legend corner covering the fewest of `points` (data coordinates in `x` by `y`), for a
+/// legend of `size` pixels on a plotting area of `area` pixels; ties go to the earlier corner.
+fn free_corner(
+    points: &[(f64, f64)],
+    x: (f64, f64),
+    y: (f64, f64),
+    size: (u32, u32),
+    area: (u32, u32),
+    order: &[SeriesLabelPosition],
+) -> SeriesLabelPosition {
+    let (wf, hf) = (
+        f64::from(size.0 + 10) / f64::from(area.0.max(1)),
+        f64::from(size.1 + 10) / f64::from(area.1.max(1)),
+    );
+    let covered = |pos: &SeriesLabelPosition| {
+        let (left, top) = match pos {
+            SeriesLabelPosition::UpperLeft => (true, true),
+            SeriesLabelPosition::UpperRight => (false, true),
+            SeriesLabelPosition::LowerLeft => (true, false),
+            _ => (false, false),
+        };
+        points
+            .iter()
+            .filter(|&&(px, py)| {
+                let u = (px - x.0) / (x.1 - x.0);
+                let v = (py - y.0) / (y.1 - y.0);
+                let in_x = if left { u <= wf } else { u >= 1.0 - wf };
+                let in_y = if top { v >= 1.0 - hf } else { v <= hf };
+                in_x && in_y
+            })
+            .count()
+    };
+    let mut best = (usize::MAX, SeriesLabelPosition::UpperLeft);
+    for pos in order {
+        let n = covered(pos);
+        if n < best.0 {
+            best = (n, pos.clone());
+        }
+    }
+    best.1
+}
+
+/// A polyline sampled every 1/20 of each segment, so a legend placed by [`free_corner`] avoids
+/// the lines and not only their markers.
+fn sampled(pts: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    let mut out: Vec<(f64, f64)> = pts.to_vec();
+    for w in pts.windows(2) {
+        for i in 1..20 {
+            let t = f64::from(i) / 20.0;
+            out.push((w[0].0 + t * (w[1].0 - w[0].0), w[0].1 + t * (w[1].1 - w[0].1)));
+        }
+    }
+    out
+}
+
+/// Estimated pixel size of a legend with these labels (plotters' layout: margin 10, a symbol
+/// area, lines 1.25 font heights apart).
+fn legend_size<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    labels: &[String],
+    font: u32,
+    symbol: u32,
+) -> (u32, u32) {
+    let style = TextStyle::from((FONT, font).into_font());
+    let w = labels
+        .iter()
+        .filter_map(|l| area.estimate_text_size(l, &style).ok())
+        .map(|(w, _)| w)
+        .max()
+        .unwrap_or(0);
+    let h = (labels.len() as f64 * 1.25 * f64::from(font)).ceil() as u32;
+    (w + symbol + 20, h + 20)
+}
+
+/// The legend symbol area: a 24-pixel sample of the line and 12 pixels of space before the text.
+const LEGEND_SYMBOL: u32 = 36;
+
 fn cuts<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, file: &CutsFile) -> Result<()> {
     let feats = cut_features(file);
-    let root = root
-        .titled(
-            "Cuts against the target signal efficiency (solid: keep above, dashed: keep below)",
-            (FONT, 20),
-        )
-        .map_err(de)?;
+    let title = if file.quantization.is_some() {
+        "Cuts against the target signal efficiency (solid: keep above, dashed: keep below; \
+         squares: fixed-point thresholds)"
+    } else {
+        "Cuts against the target signal efficiency (solid: keep above, dashed: keep below)"
+    };
+    let root = root.margin(8, 0, 0, 0).titled(title, (FONT, 20)).map_err(de)?;
     let panels = root.split_evenly(grid(feats.len()));
     let targets: Vec<f64> = file.working_points.iter().map(|w| w.target).collect();
     let (xlo, xhi) = padded(
         targets.iter().copied().fold(f64::INFINITY, f64::min),
         targets.iter().copied().fold(f64::NEG_INFINITY, f64::max),
     );
+    let quant = file.quantization.as_ref();
     for ((name, slots), area) in feats.iter().zip(&panels) {
-        let values =
-            file.working_points.iter().flat_map(|w| slots.iter().map(|&s| w.cuts[s].value));
-        let Some((lo, hi)) = finite_range(values) else {
+        let float = file.working_points.iter().flat_map(|w| slots.iter().map(|&s| w.cuts[s].value));
+        let fixed = quant.into_iter().flat_map(|q| {
+            q.working_points.iter().flat_map(|w| slots.iter().filter_map(|&s| w.get(s)?.value))
+        });
+        let Some((lo, hi)) = finite_range(float.chain(fixed)) else {
             continue;
         };
         let (ylo, yhi) = padded(lo, hi);
+        let marks: Vec<FixedMarks> =
+            slots.iter().map(|&s| fixed_marks(file, s, yhi - ylo)).collect();
         let mut chart = ChartBuilder::on(area)
             .caption(name, (FONT, 18))
             .margin(12)
@@ -137,6 +266,8 @@ fn cuts<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, file: &CutsFile) -> R
             .axis_desc_style((FONT, 14))
             .draw()
             .map_err(de)?;
+        let mut labels = Vec::new();
+        let mut occupied = Vec::new();
         for (j, &s) in slots.iter().enumerate() {
             let op = file.working_points[0].cuts[s].op;
             let pts: Vec<(f64, f64)> = file
@@ -145,8 +276,10 @@ fn cuts<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, file: &CutsFile) -> R
                 .map(|w| (w.target, w.cuts[s].value))
                 .filter(|p| p.1.is_finite())
                 .collect();
-            let style = line(COLORS[j % COLORS.len()], 2);
+            occupied.extend(sampled(&pts));
+            let style = line(slot_color(j), 2);
             let label = format!("keep {name} {op} cut");
+            labels.push(label.clone());
             if is_greater(op) {
                 chart
                     .draw_series(LineSeries::new(pts.clone(), style))
@@ -166,9 +299,25 @@ fn cuts<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, file: &CutsFile) -> R
                 .draw_series(pts.iter().map(|&p| Circle::new(p, 3, style.filled())))
                 .map_err(de)?;
         }
+        fixed_series(&mut chart, &marks, &mut labels, &mut occupied)?;
+        let size = legend_size(area, &labels, 13, LEGEND_SYMBOL);
+        let corner = free_corner(
+            &occupied,
+            (xlo, xhi),
+            (ylo, yhi),
+            size,
+            chart.plotting_area().dim_in_pixel(),
+            &[
+                SeriesLabelPosition::UpperRight,
+                SeriesLabelPosition::UpperLeft,
+                SeriesLabelPosition::LowerLeft,
+                SeriesLabelPosition::LowerRight,
+            ],
+        );
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
+            .position(corner)
+            .legend_area_size(LEGEND_SYMBOL)
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK)
             .label_font((FONT, 13))
@@ -178,57 +327,160 @@ fn cuts<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, file: &CutsFile) -> R
     Ok(())
 }
 
-/// One ROC curve to draw: label, points, colour, dashed.
+/// Draws the fixed-point marks of one panel: a hollow square at each threshold that moved
+/// visibly, joined to its float cut by a thin line, and a cross at the float value of each cut
+/// that became constant. One legend entry per kind present.
+fn fixed_series<'a, DB>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    marks: &[FixedMarks],
+    labels: &mut Vec<String>,
+    occupied: &mut Vec<(f64, f64)>,
+) -> Result<()>
+where
+    DB: DrawingBackend + 'a,
+{
+    let thin = line(FIXED, 1);
+    let thick = line(FIXED, 2);
+    let moved: Vec<(f64, f64, f64)> = marks.iter().flat_map(|m| m.moved.iter().copied()).collect();
+    let constant: Vec<(f64, f64, bool)> =
+        marks.iter().flat_map(|m| m.constant.iter().copied()).collect();
+    if !moved.is_empty() {
+        chart
+            .draw_series(
+                moved.iter().map(|&(t, f, q)| PathElement::new(vec![(t, f), (t, q)], thin)),
+            )
+            .map_err(de)?;
+        let label = "fixed-point threshold".to_string();
+        labels.push(label.clone());
+        chart
+            .draw_series(moved.iter().map(|&(t, _, q)| {
+                EmptyElement::at((t, q)) + Rectangle::new([(-4, -4), (4, 4)], thick)
+            }))
+            .map_err(de)?
+            .label(label)
+            .legend(move |(x, y)| {
+                EmptyElement::at((x + 12, y)) + Rectangle::new([(-4, -4), (4, 4)], thick)
+            });
+        occupied.extend(moved.iter().map(|&(t, _, q)| (t, q)));
+    }
+    if !constant.is_empty() {
+        let pass = constant.iter().filter(|c| c.2).count();
+        let label = match (pass, constant.len() - pass) {
+            (_, 0) => "fixed point: always passes",
+            (0, _) => "fixed point: always fails",
+            _ => "fixed point: constant cut",
+        }
+        .to_string();
+        labels.push(label.clone());
+        chart
+            .draw_series(constant.iter().map(|&(t, f, _)| Cross::new((t, f), 5, thick)))
+            .map_err(de)?
+            .label(label)
+            .legend(move |(x, y)| Cross::new((x + 12, y), 5, thick));
+    }
+    Ok(())
+}
+
+/// How the points of a ROC curve are drawn.
+#[derive(Clone, Copy, PartialEq)]
+enum Style {
+    /// A solid line.
+    Solid,
+    /// A solid line with a dot at every point.
+    Dotted,
+    /// A dashed line.
+    Dashed,
+    /// A thin line with a triangle at every point (the fixed-point working points).
+    Triangles,
+}
+
+/// One ROC curve to draw.
 struct Curve {
     label: String,
     points: Vec<RocPoint>,
     color: RGBColor,
-    dashed: bool,
-    markers: bool,
+    style: Style,
 }
 
-fn roc_curves(file: &CutsFile, base: &[Summary]) -> Vec<Curve> {
-    let test = Roc::from_points(
-        file.working_points
-            .iter()
-            .map(|w| RocPoint { eff_sig: w.test.eff_sig, eff_bkg: w.test.eff_bkg }),
-    );
+/// The AUC of a curve for its legend label, as for every curve of the figure.
+fn auc_label(r: &Roc) -> String {
+    r.with_ends().auc().map(|a| format!(" (AUC {a:.3})")).unwrap_or_default()
+}
+
+fn roc_curves(file: &CutsFile, base: &[Summary], fixed: Option<&[Effect]>) -> Vec<Curve> {
+    // With the fixed-point figures, the float series is theirs too: the same events and, for
+    // a binned file, the same folding over bins, so the two series compare point by point.
+    let test = match fixed {
+        Some(effect) => Roc::from_points(
+            effect.iter().map(|e| RocPoint { eff_sig: e.float_eff_sig, eff_bkg: e.float_eff_bkg }),
+        ),
+        None => Roc::from_points(
+            file.working_points
+                .iter()
+                .map(|w| RocPoint { eff_sig: w.test.eff_sig, eff_bkg: w.test.eff_bkg }),
+        ),
+    };
     let train = Roc::from_points(
         file.working_points
             .iter()
             .map(|w| RocPoint { eff_sig: w.train.eff_sig, eff_bkg: w.train.eff_bkg }),
     );
-    let auc = |r: &Roc| r.with_ends().auc().map(|a| format!(" (AUC {a:.3})")).unwrap_or_default();
+    let float = if fixed.is_some() { "cabin cuts, float, test" } else { "cabin cuts, test" };
     let mut curves = vec![Curve {
-        label: format!("cabin cuts, test{}", auc(&test)),
+        label: format!("{float}{}", auc_label(&test)),
         points: test.points.clone(),
         color: BLACK,
-        dashed: false,
-        markers: true,
+        style: Style::Dotted,
     }];
+    if let Some(effect) = fixed {
+        let roc = Roc::from_points(
+            effect.iter().map(|e| RocPoint { eff_sig: e.fixed_eff_sig, eff_bkg: e.fixed_eff_bkg }),
+        );
+        curves.push(Curve {
+            label: format!("cabin cuts, fixed point (hardware), test{}", auc_label(&roc)),
+            points: roc.points,
+            color: FIXED,
+            style: Style::Triangles,
+        });
+    }
     curves.push(Curve {
         label: "cabin cuts, train".to_string(),
         points: train.points,
         color: RGBColor(150, 150, 150),
-        dashed: true,
-        markers: false,
+        style: Style::Dashed,
     });
     for (i, b) in base.iter().enumerate() {
         let auc = b.auc.map(|a| format!(" (AUC {a:.3})")).unwrap_or_default();
         curves.push(Curve {
             label: format!("{}{auc}", b.method),
             points: b.roc.clone(),
-            color: COLORS[i % COLORS.len()],
-            dashed: false,
-            markers: false,
+            // Vermilion is the fixed-point series.
+            color: COLORS[[0, 2, 3, 4, 5, 6][i % 6]],
+            style: Style::Solid,
         });
     }
     curves
 }
 
+/// The title of the ROC figure, naming what it shows.
+fn roc_title(base: &[Summary], fixed: bool) -> String {
+    let mut t = "ROC of cabin's cut scan".to_string();
+    if fixed {
+        t.push_str(", float and fixed point");
+    }
+    if !base.is_empty() {
+        t.push_str(if fixed { ", with baselines" } else { " and baselines" });
+    }
+    t
+}
+
+/// Draws the curves and the legend, in the corner that hides the least of them; `y` is the
+/// vertical range (on a log axis, its bounds).
 fn draw_curves<'a, DB, Y>(
+    root: &DrawingArea<DB, Shift>,
     chart: &mut ChartContext<'a, DB, Cartesian2d<RangedCoordf64, Y>>,
     curves: &[Curve],
+    y: (f64, f64),
     log_y: bool,
 ) -> Result<()>
 where
@@ -251,31 +503,80 @@ where
         let pts: Vec<(f64, f64)> =
             c.points.iter().filter(|p| keep(p)).map(|p| (p.eff_sig, p.eff_bkg)).collect();
         let style = line(c.color, 2);
-        if c.dashed {
-            chart
-                .draw_series(DashedLineSeries::new(pts.clone(), 8, 5, style))
-                .map_err(de)?
-                .label(&c.label)
-                .legend(move |(x, y)| {
-                    DashedPathElement::new(vec![(x, y), (x + 24, y)], 6, 4, style)
-                });
-        } else {
-            chart
-                .draw_series(LineSeries::new(pts.clone(), style))
-                .map_err(de)?
-                .label(&c.label)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], style));
-        }
-        if c.markers {
-            chart
-                .draw_series(pts.iter().map(|&p| Circle::new(p, 3, style.filled())))
-                .map_err(de)?;
+        match c.style {
+            Style::Dashed => {
+                chart
+                    .draw_series(DashedLineSeries::new(pts.clone(), 8, 5, style))
+                    .map_err(de)?
+                    .label(&c.label)
+                    .legend(move |(x, y)| {
+                        DashedPathElement::new(vec![(x, y), (x + 24, y)], 6, 4, style)
+                    });
+            }
+            Style::Solid => {
+                chart
+                    .draw_series(LineSeries::new(pts.clone(), style))
+                    .map_err(de)?
+                    .label(&c.label)
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], style));
+            }
+            Style::Dotted => {
+                chart.draw_series(LineSeries::new(pts.clone(), style)).map_err(de)?;
+                chart
+                    .draw_series(pts.iter().map(|&p| Circle::new(p, 3, style.filled())))
+                    .map_err(de)?
+                    .label(&c.label)
+                    .legend(move |(x, y)| {
+                        EmptyElement::at((x, y))
+                            + PathElement::new(vec![(0, 0), (24, 0)], style)
+                            + Circle::new((12, 0), 3, style.filled())
+                    });
+            }
+            Style::Triangles => {
+                let thin = line(c.color, 1);
+                chart.draw_series(LineSeries::new(pts.clone(), thin)).map_err(de)?;
+                chart
+                    .draw_series(pts.iter().map(|&p| TriangleMarker::new(p, 6, style)))
+                    .map_err(de)?
+                    .label(&c.label)
+                    .legend(move |(x, y)| {
+                        EmptyElement::at((x, y))
+                            + PathElement::new(vec![(0, 0), (24, 0)], thin)
+                            + TriangleMarker::new((12, 0), 6, style)
+                    });
+            }
         }
     }
+    // Where the legend goes: judged on the axis as drawn (log10 of a log axis).
+    let axis = |v: f64| if log_y { v.max(y.0).log10() } else { v };
+    let mut occupied: Vec<(f64, f64)> =
+        (0..=100).map(|i| f64::from(i) / 100.0).map(|v| (v, axis(v.max(y.0)))).collect();
+    for c in curves {
+        let pts: Vec<(f64, f64)> =
+            c.points.iter().filter(|p| keep(p)).map(|p| (p.eff_sig, axis(p.eff_bkg))).collect();
+        occupied.extend(sampled(&pts));
+    }
+    let mut labels: Vec<String> = curves.iter().map(|c| c.label.clone()).collect();
+    labels.push("random".to_string());
+    let corner = free_corner(
+        &occupied,
+        (0.0, 1.0),
+        (axis(y.0), axis(y.1)),
+        legend_size(root, &labels, 15, LEGEND_SYMBOL),
+        chart.plotting_area().dim_in_pixel(),
+        &[
+            SeriesLabelPosition::UpperLeft,
+            SeriesLabelPosition::LowerRight,
+            SeriesLabelPosition::UpperRight,
+            SeriesLabelPosition::LowerLeft,
+        ],
+    );
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.85))
+        .position(corner)
+        .legend_area_size(LEGEND_SYMBOL)
+        .margin(12)
+        .background_style(WHITE.mix(0.9))
         .border_style(BLACK)
         .label_font((FONT, 15))
         .draw()
@@ -287,10 +588,11 @@ fn roc<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     file: &CutsFile,
     base: &[Summary],
+    fixed: Option<&[Effect]>,
     log_y: bool,
 ) -> Result<()> {
-    let curves = roc_curves(file, base);
-    let title = "ROC on the test split: cabin's cut scan and baselines";
+    let curves = roc_curves(file, base, fixed);
+    let title = roc_title(base, fixed.is_some());
     let mut builder = ChartBuilder::on(root);
     builder.caption(title, (FONT, 22)).margin(15).x_label_area_size(50).y_label_area_size(75);
     let x_desc = "signal efficiency (fraction of weighted signal kept)";
@@ -298,21 +600,20 @@ fn roc<DB: DrawingBackend>(
     if log_y {
         let all = curves.iter().flat_map(|c| c.points.iter().map(|p| p.eff_bkg));
         let (lo, hi) = log_range(all, LOG_FLOOR);
-        let mut chart = builder
-            .build_cartesian_2d(0.0..1.0, (lo..hi.min(1.0).max(lo * 10.0)).log_scale())
-            .map_err(de)?;
+        let hi = hi.min(1.0).max(lo * 10.0);
+        let mut chart = builder.build_cartesian_2d(0.0..1.0, (lo..hi).log_scale()).map_err(de)?;
         chart
             .configure_mesh()
             .light_line_style(LIGHT_GRID)
             .bold_line_style(BOLD_GRID)
             .x_desc(x_desc)
             .y_desc(y_desc)
-            .y_label_formatter(&|v| format!("{v:.0e}"))
+            .y_label_formatter(&|v| log_tick(*v))
             .label_style((FONT, 14))
             .axis_desc_style((FONT, 15))
             .draw()
             .map_err(de)?;
-        draw_curves(&mut chart, &curves, true)
+        draw_curves(root, &mut chart, &curves, (lo, hi), true)
     } else {
         let mut chart = builder.build_cartesian_2d(0.0..1.0, 0.0..1.0).map_err(de)?;
         chart
@@ -325,7 +626,7 @@ fn roc<DB: DrawingBackend>(
             .axis_desc_style((FONT, 15))
             .draw()
             .map_err(de)?;
-        draw_curves(&mut chart, &curves, false)
+        draw_curves(root, &mut chart, &curves, (0.0, 1.0), false)
     }
 }
 
@@ -366,6 +667,8 @@ fn loss<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, file: &CutsFile) -> R
         components(&e.train).map(|c| c.1).into_iter().chain(test.into_iter().flatten())
     });
     let (lo, hi) = log_range(all, 1e-12);
+    // Headroom above the curves for the six-line legend: about a quarter of the height.
+    let hi = hi * (hi / lo).powf(0.4);
     let mut chart = ChartBuilder::on(root)
         .caption(
             "Loss per epoch, summed over working points (solid: train, dashed: test)",
@@ -383,7 +686,7 @@ fn loss<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, file: &CutsFile) -> R
         .x_desc("epoch")
         .x_label_formatter(&|v| format!("{v:.0}"))
         .y_desc("loss (dimensionless)")
-        .y_label_formatter(&|v| format!("{v:.0e}"))
+        .y_label_formatter(&|v| log_tick(*v))
         .label_style((FONT, 14))
         .axis_desc_style((FONT, 15))
         .draw()
@@ -425,6 +728,7 @@ fn loss<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, file: &CutsFile) -> R
     chart
         .configure_series_labels()
         .position(SeriesLabelPosition::UpperRight)
+        .legend_area_size(LEGEND_SYMBOL)
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
         .label_font((FONT, 15))
@@ -449,7 +753,7 @@ fn distributions<DB: DrawingBackend>(
         "Weighted, normalised distributions with the cuts of target {:.2} (test: signal {:.3}, background {:.4})",
         wp.target, wp.test.eff_sig, wp.test.eff_bkg
     );
-    let root = root.titled(&title, (FONT, 18)).map_err(de)?;
+    let root = root.margin(8, 0, 0, 0).titled(&title, (FONT, 18)).map_err(de)?;
     let panels = root.split_evenly(grid(feats.len()));
     for ((name, slots), area) in feats.iter().zip(&panels) {
         let Some(k) = ev.features.iter().position(|f| f == name) else {
@@ -488,8 +792,12 @@ fn distributions<DB: DrawingBackend>(
             .axis_desc_style((FONT, 14))
             .draw()
             .map_err(de)?;
+        let mut labels = Vec::new();
+        let mut occupied = Vec::new();
         for (h, color, label) in [(&sig, SIGNAL, "signal"), (&bkg, BACKGROUND, "background")] {
             let Some(h) = h else { continue };
+            labels.push(label.to_string());
+            occupied.extend(sampled(&h.steps()));
             chart
                 .draw_series(std::iter::once(Polygon::new(h.steps(), color.mix(0.18).filled())))
                 .map_err(de)?;
@@ -504,6 +812,8 @@ fn distributions<DB: DrawingBackend>(
             let style = line(BLACK, 2);
             let pts = vec![(v, 0.0), (v, ymax * 0.7)];
             let label = format!("keep {op} {}", short(v));
+            labels.push(label.clone());
+            occupied.extend(sampled(&pts));
             if is_greater(op) {
                 chart
                     .draw_series(LineSeries::new(pts, style))
@@ -520,9 +830,18 @@ fn distributions<DB: DrawingBackend>(
                     });
             }
         }
+        let corner = free_corner(
+            &occupied,
+            (lo, hi),
+            (0.0, ymax),
+            legend_size(area, &labels, 13, LEGEND_SYMBOL),
+            chart.plotting_area().dim_in_pixel(),
+            &[SeriesLabelPosition::UpperRight, SeriesLabelPosition::UpperLeft],
+        );
         chart
             .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
+            .position(corner)
+            .legend_area_size(LEGEND_SYMBOL)
             .background_style(WHITE.mix(0.85))
             .border_style(BLACK)
             .label_font((FONT, 13))
@@ -547,6 +866,15 @@ fn tick(v: f64) -> String {
         s.trim_end_matches('0').trim_end_matches('.').to_string()
     } else {
         s
+    }
+}
+
+/// A tick of a log axis: plain between 0.1 and 1, exponent form (`1e-2`, `1e1`) elsewhere.
+fn log_tick(v: f64) -> String {
+    if (0.1..=1.0).contains(&v) {
+        tick(v)
+    } else {
+        format!("{v:.0e}")
     }
 }
 
@@ -589,6 +917,38 @@ mod tests {
         assert_eq!(tick(12.5), "12.5");
         assert_eq!(tick(300.0), "300");
         assert_eq!(tick(2e-4), "2.0e-4");
+    }
+
+    #[test]
+    fn legend_goes_to_the_emptiest_corner() {
+        use SeriesLabelPosition::*;
+        let order = [UpperRight, UpperLeft, LowerLeft, LowerRight];
+        // A falling curve fills the upper left and lower right; the upper right is free.
+        let falling = sampled(&[(0.0, 1.0), (1.0, 0.0)]);
+        let c = free_corner(&falling, (0.0, 1.0), (0.0, 1.0), (100, 40), (400, 300), &order);
+        assert!(matches!(c, UpperRight), "{c:?}");
+        // A rising curve: the upper left.
+        let rising = sampled(&[(0.0, 0.0), (1.0, 1.0)]);
+        let c = free_corner(&rising, (0.0, 1.0), (0.0, 1.0), (100, 40), (400, 300), &order);
+        assert!(matches!(c, UpperLeft), "{c:?}");
+        // Everything high: a lower corner.
+        let high = sampled(&[(0.0, 0.9), (1.0, 0.95)]);
+        let c = free_corner(&high, (0.0, 1.0), (0.0, 1.0), (100, 40), (400, 300), &order);
+        assert!(matches!(c, LowerLeft), "{c:?}");
+    }
+
+    #[test]
+    fn roc_title_names_what_is_drawn() {
+        assert_eq!(roc_title(&[], false), "ROC of cabin's cut scan");
+        assert_eq!(roc_title(&[], true), "ROC of cabin's cut scan, float and fixed point");
+    }
+
+    #[test]
+    fn log_ticks() {
+        assert_eq!(log_tick(1.0), "1");
+        assert_eq!(log_tick(0.1), "0.1");
+        assert_eq!(log_tick(0.001), "1e-3");
+        assert_eq!(log_tick(10.0), "1e1");
     }
 
     #[test]

@@ -2,10 +2,14 @@
 //!
 //! | file | what |
 //! |---|---|
-//! | `cuts.{png,svg}` | each feature's cut against the target efficiency; `>` solid, `<` dashed |
-//! | `roc.{png,svg}` | test background against signal efficiency of the scan, with baselines |
+//! | `cuts.{png,svg}` | each feature's cut against the target efficiency; `>` solid, `<` dashed; for a quantised file the fixed-point threshold where it differs visibly |
+//! | `roc.{png,svg}` | test background against signal efficiency of the scan, with baselines; for a quantised file also the fixed-point (hardware) efficiencies of every working point |
 //! | `loss.{png,svg}` | loss components per epoch, training solid, test dashed, log scale |
 //! | `distributions.{png,svg}` | weighted, normalised signal and background histograms per feature, with one working point's cuts |
+//!
+//! The fixed-point efficiencies are computed by the caller (`cabin eval`'s code path, through
+//! cabin-infer's fixed-point table); the fixed-point thresholds are the grid values recorded in
+//! the file's `quantization` section. Nothing here re-implements a fixed-point rule.
 //!
 //! A figure whose data the file lacks (no history, no events given) is left out and named in
 //! the returned list of skipped figures. Text is drawn with DejaVu Sans, compiled into the
@@ -21,6 +25,7 @@ use std::sync::OnceLock;
 use anyhow::{anyhow, Context, Result};
 use cabin_infer::doc::CutsFile;
 use cabin_train::baselines::Summary;
+use cabin_train::quantize::Effect;
 use plotters::prelude::*;
 
 /// Name under which the bundled font is registered with plotters.
@@ -91,7 +96,7 @@ pub fn baselines(file: &CutsFile) -> Result<Vec<Summary>> {
 /// One figure, drawable on any backend.
 pub(crate) enum Figure<'a> {
     Cuts,
-    Roc(&'a [Summary]),
+    Roc(&'a [Summary], Option<&'a [Effect]>),
     Loss,
     Distributions(Events<'a>),
 }
@@ -100,7 +105,7 @@ impl Figure<'_> {
     fn name(&self) -> &'static str {
         match self {
             Figure::Cuts => "cuts",
-            Figure::Roc(_) => "roc",
+            Figure::Roc(..) => "roc",
             Figure::Loss => "loss",
             Figure::Distributions(_) => "distributions",
         }
@@ -108,17 +113,25 @@ impl Figure<'_> {
 }
 
 /// Draws every figure the file has data for into `dir` (which must exist), PNG and SVG.
+///
+/// `fixed` holds the float and fixed-point efficiencies per working point of a quantised file
+/// on the test split (`cabin_train::quantize::effect`); when given, the ROC overlays them.
 pub fn render(
     dir: &Path,
     file: &CutsFile,
     events: Option<Events>,
+    fixed: Option<&[Effect]>,
     opts: &Options,
 ) -> Result<Rendered> {
     register_font()?;
     file.slots().map_err(|e| anyhow!("cannot plot this cut file: {e}"))?;
     let base = baselines(file)?;
-    let mut figs = vec![Figure::Cuts, Figure::Roc(&base)];
     let mut out = Rendered::default();
+    if file.quantization.is_some() && fixed.is_none() {
+        out.skipped
+            .push("fixed-point ROC points: no events were loaded to measure them on".to_string());
+    }
+    let mut figs = vec![Figure::Cuts, Figure::Roc(&base, fixed)];
     if file.history.is_empty() {
         out.skipped.push("loss: the cut file has no training history".to_string());
     } else {

@@ -4,6 +4,7 @@
 //! values). A column of which no value parses is a text column: never a default feature, and
 //! an error when asked for. Unparsable values in a numeric column are stored as NaN so that
 //! the row check reports (or, with `drop_nonfinite`, drops) them like NaN and infinities.
+//! Every header column must have a name (after trimming), and names must be distinct.
 
 use std::path::Path;
 
@@ -23,6 +24,17 @@ pub(crate) fn read(path: &Path, bytes: &[u8], wanted: Option<&[&str]>) -> Result
     let names: Vec<String> =
         record.iter().map(|f| String::from_utf8_lossy(f).trim().to_string()).collect();
     let origin = path.display().to_string();
+    // A nameless column (`a,,b`, or a trailing comma) could be neither chosen nor reported.
+    if let Some(k) = names.iter().position(|n| n.is_empty()) {
+        return Err(DataError::Csv {
+            path: path.to_path_buf(),
+            detail: format!(
+                "column {} of the header has no name (header: {}); name every column",
+                k + 1,
+                names.iter().map(|n| format!("'{n}'")).collect::<Vec<_>>().join(", ")
+            ),
+        });
+    }
     for (k, n) in names.iter().enumerate() {
         if names[..k].contains(n) {
             return Err(DataError::DuplicateColumn { origin, column: n.clone() });
@@ -123,5 +135,18 @@ mod tests {
         assert!(e.starts_with("cannot parse CSV 'r.csv'"), "{e}");
         let e = read(Path::new("d.csv"), b"a,a\n1,2\n", None).unwrap_err().to_string();
         assert_eq!(e, "column 'a' appears twice in 'd.csv'");
+    }
+
+    #[test]
+    fn nameless_header_column_is_refused_by_position() {
+        let e = read(Path::new("n.csv"), b"a,,b\n1,2,3\n", None).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "cannot parse CSV 'n.csv': column 2 of the header has no name \
+             (header: 'a', '', 'b'); name every column"
+        );
+        // A trailing comma leaves the last column nameless; blanks count as no name.
+        let e = read(Path::new("t.csv"), b"a,b, \n1,2,3\n", None).unwrap_err().to_string();
+        assert!(e.contains("column 3 of the header has no name"), "{e}");
     }
 }
