@@ -195,6 +195,9 @@ impl Batch {
     }
 }
 
+/// `(b, w, J_b, J_w)` of one forward pass.
+type Cached = (Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>);
+
 /// The sums with learned weights as a candle op on `(biases (E, m), weights (m,))`, f64,
 /// with the analytic backward of [`Batch::evaluate`] (checked against
 /// [`reference_sums`] with candle autograd in the tests).
@@ -203,7 +206,7 @@ pub struct LearnedSums {
     batch: Arc<Batch>,
     steepness: f64,
     /// `(b, w, J_b, J_w)` of the last forward.
-    cache: Mutex<Option<(Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>)>>,
+    cache: Mutex<Option<Cached>>,
 }
 
 impl LearnedSums {
@@ -388,7 +391,7 @@ pub fn learned_cuts(w: &[f64], b: &[f64], range: &[(f64, f64)], start: &[Op]) ->
             _ => Op::Lt,
         })
         .collect();
-    let released: Vec<bool> = w.iter().map(|w| !(w.abs() >= RELEASE_BELOW)).collect();
+    let released: Vec<bool> = w.iter().map(|w| w.is_nan() || w.abs() < RELEASE_BELOW).collect();
     let mut outside = 0;
     let cuts = b
         .iter()
@@ -599,9 +602,231 @@ fn sample(v: &[f64], k: usize) -> Vec<Value> {
     let mut out: Vec<Value> =
         v.iter().enumerate().step_by(step).map(|(e, x)| json!([e + 1, x])).collect();
     if let Some(x) = v.last() {
-        if (v.len() - 1) % step != 0 {
+        if !(v.len() - 1).is_multiple_of(step) {
             out.push(json!([v.len(), x]));
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kernel::{Precision, Prepared};
+    use crate::optim::OptimizerKind;
+
+    /// A deterministic uniform generator in (0, 1).
+    fn lcg(seed: u64) -> impl FnMut() -> f64 {
+        let mut s = seed;
+        move || {
+            s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((s >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+        }
+    }
+
+    /// `n` events, 3 features: `a` separates the classes completely (signal above 1,
+    /// background below 0), `b` is lower for signal with overlap, `c` is noise.
+    fn toy(n: usize) -> Dataset {
+        let mut u = lcg(7);
+        let is_signal: Vec<bool> = (0..n).map(|i| i % 2 == 0).collect();
+        let mut cols: Vec<Vec<f64>> = (0..3).map(|_| Vec::with_capacity(n)).collect();
+        for &s in &is_signal {
+            let g = |u: &mut dyn FnMut() -> f64| {
+                (-2.0 * u().ln()).sqrt() * (2.0 * std::f64::consts::PI * u()).cos()
+            };
+            // Separable: signal above 1, background below 0.
+            let a = g(&mut u).abs();
+            cols[0].push(if s { 1.0 + a } else { -a });
+            cols[1].push(10.0 + 2.0 * g(&mut u) - if s { 2.0 } else { 0.0 });
+            cols[2].push(u());
+        }
+        Dataset {
+            features: vec!["a".into(), "b".into(), "c".into()],
+            columns: cols,
+            is_signal,
+            weights: vec![1.0; n],
+            inputs: Vec::new(),
+            dropped_nonfinite: 0,
+        }
+    }
+
+    fn small_problem() -> (Vec<Vec<f64>>, Vec<bool>, Vec<f64>) {
+        let mut u = lcg(11);
+        let n = 300;
+        let y: Vec<bool> = (0..n).map(|i| i % 3 != 0).collect();
+        let cols = (0..3)
+            .map(|k| (0..n).map(|i| u() - 0.5 + if y[i] { 0.1 * k as f64 } else { 0.0 }).collect())
+            .collect();
+        let w = (0..n).map(|_| 0.5 + u()).collect();
+        (cols, y, w)
+    }
+
+    fn max_rel(a: &[f64], b: &[f64]) -> f64 {
+        let scale = b.iter().fold(0.0f64, |m, x| m.max(x.abs()));
+        a.iter().zip(b).map(|(x, y)| (x - y).abs() / scale).fold(0.0, f64::max)
+    }
+
+    /// Loss gradients with respect to `(u, b)` through the analytic op or plain autograd.
+    fn grads(analytic: bool, bound: WeightBound) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
+        let (cols, y, w) = small_problem();
+        let dev = Device::Cpu;
+        let targets = [0.2, 0.5, 0.7, 0.9];
+        let cfg = TrainConfig {
+            steepness: 3.0,
+            loss: LossWeights { delta: 0.5, ..LossWeights::default() },
+            ..TrainConfig::default()
+        };
+        let u = Var::from_vec(vec![0.7, -0.4, 1.3], 3, &dev).unwrap();
+        let b0: Vec<f64> = (0..12).map(|i| 0.05 * i as f64 - 0.2).collect();
+        let b = Var::from_vec(b0, (4, 3), &dev).unwrap();
+        let batch = Arc::new(Batch::new(&cols, &y, &w).unwrap());
+        let parts = if analytic {
+            learned_loss(&batch, u.as_tensor(), b.as_tensor(), &targets, &cfg, bound).unwrap()
+        } else {
+            let n = y.len();
+            let x = Tensor::from_vec(batch.x.clone(), (1, n, 3), &dev).unwrap();
+            let ws: Vec<f64> = y.iter().zip(&w).map(|(s, w)| if *s { *w } else { 0.0 }).collect();
+            let wb: Vec<f64> = y.iter().zip(&w).map(|(s, w)| if *s { 0.0 } else { *w }).collect();
+            let ws = Tensor::from_vec(ws, (1, n), &dev).unwrap();
+            let wb = Tensor::from_vec(wb, (1, n), &dev).unwrap();
+            let wt = weights(u.as_tensor(), bound).unwrap();
+            let sums = reference_sums(&x, &ws, &wb, &wt, b.as_tensor(), 3.0).unwrap();
+            let mut lw = cfg.loss;
+            lw.eps = 0.0;
+            let mut p =
+                loss_from_sums(&sums, b.as_tensor(), &targets, &[1.0; 3], batch.totals, &lw)
+                    .unwrap();
+            // Same smoothness as learned_loss (no weight is near the floor here).
+            let pseudo = b.as_tensor().broadcast_div(&wt.reshape((1, 3)).unwrap()).unwrap();
+            let sm = smoothness(&pseudo, &targets, &[1.0; 3], &cfg.loss).unwrap();
+            p.total = (&p.total + sm.affine(cfg.loss.eps, 0.0).unwrap()).unwrap();
+            p
+        };
+        let g = parts.total.backward().unwrap();
+        let v = |t: &Tensor| g.get(t).unwrap().flatten_all().unwrap().to_vec1::<f64>().unwrap();
+        let total = vec![parts.total.to_scalar::<f64>().unwrap()];
+        (v(u.as_tensor()), v(b.as_tensor()), total)
+    }
+
+    #[test]
+    fn analytic_gradient_matches_candle_autograd_for_weights_and_biases() {
+        for bound in [WeightBound::Tanh, WeightBound::Unbounded] {
+            let (gu, gb, la) = grads(true, bound);
+            let (ru, rb, lr) = grads(false, bound);
+            assert!((la[0] - lr[0]).abs() < 1e-12 * lr[0].abs(), "{la:?} vs {lr:?}");
+            assert!(max_rel(&gu, &ru) < 1e-10, "{bound:?} d/du {gu:?} vs {ru:?}");
+            assert!(max_rel(&gb, &rb) < 1e-10, "{bound:?} d/db {gb:?} vs {rb:?}");
+            assert!(gu.iter().all(|g| g.abs() > 1e-8), "every weight has a gradient: {gu:?}");
+        }
+    }
+
+    #[test]
+    fn at_unit_weights_the_sums_are_the_fused_kernels() {
+        let (cols, y, w) = small_problem();
+        let dirs = [1.0, -1.0, 1.0];
+        let b: Vec<f64> = (0..6).map(|i| 0.1 * i as f64 - 0.3).collect();
+        let fused = Prepared::new(&cols, &y, &w, &dirs, 15.0)
+            .unwrap()
+            .evaluate(&b, Precision::Exact)
+            .unwrap();
+        let (s, jb, _) = Batch::new(&cols, &y, &w).unwrap().evaluate(&dirs, &b, 15.0);
+        for e in 0..2 {
+            let got = [s[e * 3], s[e * 3 + 1], s[e * 3 + 2]];
+            let want = [fused.sig[e], fused.bkg[e], fused.bce[e]];
+            assert!(max_rel(&got, &want) < 1e-12, "{got:?} vs {want:?}");
+            let d_sig = &jb[e * 9..e * 9 + 3];
+            assert!(max_rel(d_sig, &fused.d_sig[e * 3..e * 3 + 3]) < 1e-12);
+            let d_bce = &jb[e * 9 + 6..e * 9 + 9];
+            assert!(max_rel(d_bce, &fused.d_bce[e * 3..e * 3 + 3]) < 1e-9);
+        }
+    }
+
+    #[test]
+    fn released_and_outside_cuts_go_just_outside_the_data() {
+        let range = [(-2.0, 3.0), (-1.0, 1.0), (0.0, 5.0)];
+        let start = [Op::Gt, Op::Gt, Op::Lt];
+        // Feature 0: a real cut at 0.5; feature 1: |w| tiny -> released although -b/w = 0.5;
+        // feature 2: w exactly 0 -> start direction `<`, released.
+        let lc = learned_cuts(&[0.8, -0.01, 0.0], &[-0.4, 0.005, 1.0], &range, &start);
+        assert_eq!(lc.ops, [Op::Gt, Op::Lt, Op::Lt]);
+        assert_eq!(lc.released, [false, true, true]);
+        assert_eq!(lc.cuts, [0.5, 2.0, 6.0]);
+        // `>` cut below the data passes everything; `<` cut below the data fails everything;
+        // both end one standard deviation outside.
+        let lc = learned_cuts(&[1.0, -1.0, 1.0], &[7.0, -9.0, -100.0], &range, &start);
+        assert_eq!(lc.cuts, [-3.0, -2.0, 6.0]);
+        assert_eq!(lc.outside, 3);
+        assert!(lc.released.iter().all(|r| !r));
+    }
+
+    fn stage(bound: WeightBound, epochs: usize) -> Learned {
+        let ds = toy(600);
+        let split = Split { train: (0..600).collect(), test: Vec::new() };
+        let cfg = TrainConfig {
+            epochs,
+            targets: vec![0.3, 0.6, 0.9],
+            learn_weights: Some(bound),
+            optimizer: OptimizerKind::Adam,
+            ..TrainConfig::default()
+        };
+        let scaler = Scaler::fit(&ds, &split.train).unwrap();
+        // `b` starts with the wrong direction: learning must flip it.
+        let start = [Op::Gt, Op::Gt, Op::Gt];
+        let b0 = vec![0.0; 9];
+        fit(&ds, &scaler, &split, &start, &b0, &cfg.targets, &cfg, &mut |_| {}).unwrap()
+    }
+
+    #[test]
+    fn tanh_weights_stay_bounded_where_unbounded_ones_keep_growing() {
+        let epochs = 600;
+        let t = stage(WeightBound::Tanh, epochs);
+        let u = stage(WeightBound::Unbounded, epochs);
+        assert!(t.max_weight.iter().all(|w| w.is_finite() && *w < 1.0), "{:?}", t.max_weight);
+        assert!(t.history.iter().all(|e| e.train.total.is_finite()));
+        let (half, end) = (u.max_weight[epochs / 2 - 1], u.max_weight[epochs - 1]);
+        eprintln!("tanh {:?}\nunbounded {half} -> {end}", t.report);
+        assert!(end > 3.0 && end > 1.2 * half, "unbounded max |w| {half} -> {end}");
+        // Learned directions: `a` keeps `>`, `b` flips to `<` (signal is lower).
+        assert_eq!(t.ops[..2], [Op::Gt, Op::Lt]);
+    }
+
+    #[test]
+    fn learned_mode_refuses_windows_and_the_significance_objective() {
+        let base = TrainConfig { learn_weights: Some(WeightBound::Tanh), ..TrainConfig::default() };
+        let w = TrainConfig { windows: vec!["mass".into()], ..base.clone() };
+        assert!(matches!(check(&w), Err(TrainError::Config { name: "windows", .. })));
+        let z = TrainConfig {
+            objective: crate::significance::ObjectiveKind::Significance,
+            ..base.clone()
+        };
+        assert!(matches!(check(&z), Err(TrainError::Config { name: "objective", .. })));
+        assert!(check(&base).is_ok());
+    }
+
+    #[test]
+    fn pipeline_with_learned_weights_writes_a_valid_table_with_learned_directions() {
+        let ds = toy(800);
+        let split = Split { train: (0..600).collect(), test: (600..800).collect() };
+        let cfg = TrainConfig {
+            epochs: 400,
+            targets: vec![0.5, 0.8],
+            learn_weights: Some(WeightBound::Tanh),
+            refine_bags: 0,
+            ..TrainConfig::default()
+        };
+        let doc = crate::pipeline::train(&ds, &split, &cfg, &mut |_| {}).unwrap();
+        doc.validate().unwrap();
+        doc.table().unwrap();
+        assert_eq!(doc.features[1].direction, Op::Lt, "direction from the sign of w");
+        assert_eq!(doc.working_points[0].cuts[1].op, Op::Lt);
+        let r = &doc.extra["learned_weights"];
+        assert_eq!(r["bound"], "tanh");
+        assert!(r["weights"][1]["weight"].as_f64().unwrap() < 0.0, "{r}");
+        for wp in &doc.working_points {
+            assert!((wp.train.eff_sig - wp.target).abs() < 0.02, "{:?}", wp.train);
+            assert!(wp.cuts.iter().all(|c| c.value.is_finite()));
+        }
+        let json = doc.to_json();
+        assert!(json.contains("\"learn_weights\": \"tanh\""), "config records the mode");
+    }
 }
