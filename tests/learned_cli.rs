@@ -1,5 +1,5 @@
 //! `cabin train --learn-weights` through the binary: the learned file (directions from the
-//! sign of the weights, a released cut) goes through quantize, every export target and verify.
+//! sign of the weights) goes through quantize, every export target and verify.
 
 use std::path::Path;
 use std::process::{Command, Output};
