@@ -90,6 +90,38 @@ pub struct TrainBeyond {
     #[arg(long, default_value_t = 0.1, help_heading = "Beyond the paper")]
     #[arg(allow_negative_numbers = true)]
     pub bin_smoothness: f64,
+    /// Learn the cut directions (weights w) with the biases: `tanh` (the default when given
+    /// bare) bounds |w| < 1, so the steepness never exceeds n; `unbounded` is for comparison
+    /// (its weights grow for as long as training runs).
+    #[arg(
+        long,
+        value_enum,
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "tanh",
+        value_name = "BOUND",
+        help_heading = "Beyond the paper"
+    )]
+    pub learn_weights: Option<WeightBoundArg>,
+}
+
+/// How `--learn-weights` bounds the weights.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum WeightBoundArg {
+    /// w = tanh(u): |w| < 1.
+    Tanh,
+    /// w = u (diverges; for comparison).
+    Unbounded,
+}
+
+impl WeightBoundArg {
+    /// The library's setting.
+    pub fn bound(self) -> cabin_train::learned::WeightBound {
+        match self {
+            WeightBoundArg::Tanh => cabin_train::learned::WeightBound::Tanh,
+            WeightBoundArg::Unbounded => cabin_train::learned::WeightBound::Unbounded,
+        }
+    }
 }
 
 impl TrainBeyond {

@@ -282,6 +282,7 @@ pub fn config(a: &Args) -> Result<TrainConfig> {
     c.windows = a.beyond.window.clone();
     c.objective = a.beyond.objective();
     c.significance = a.beyond.yields.settings(c.significance)?;
+    c.learn_weights = a.beyond.learn_weights.map(|b| b.bound());
     Ok(c)
 }
 
@@ -372,6 +373,9 @@ pub fn run(args: Args) -> Result<()> {
         Progress::Refining => bar.set_message("hard-cut refinement"),
     };
     let binning = args.beyond.binning()?;
+    if binning.is_some() && cfg.learn_weights.is_some() {
+        anyhow::bail!("--learn-weights does not combine with --bin-by (binned cuts)");
+    }
     let doc = pipeline::with_threads(args.threads, |threads| {
         cfg.threads = threads;
         match &binning {

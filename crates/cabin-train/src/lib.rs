@@ -8,6 +8,7 @@ pub mod eval;
 pub mod hard;
 pub mod kernel;
 pub mod layout;
+pub mod learned;
 pub mod loss;
 pub mod op;
 pub mod optim;

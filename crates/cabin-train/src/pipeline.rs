@@ -162,6 +162,10 @@ pub struct TrainConfig {
     /// ([`Recipe::Genetic`]; the search starts from nothing, so set `epochs` to 0 with it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub genetic: Option<hard::GeneticOptions>,
+    /// Learn the weights (cut directions and steepness) with the biases, bounded as given
+    /// (see [`crate::learned`]); `None` keeps them fixed at `+1`/`-1`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub learn_weights: Option<crate::learned::WeightBound>,
 }
 
 impl Default for TrainConfig {
@@ -194,6 +198,7 @@ impl Default for TrainConfig {
             objective: ObjectiveKind::Efficiency,
             significance: SignificanceSettings::default(),
             genetic: None,
+            learn_weights: None,
         }
     }
 }
@@ -362,6 +367,7 @@ pub(crate) fn check(cfg: &TrainConfig) -> Result<(), TrainError> {
         return Err(bad("targets", format!("{:?}", cfg.targets), "distinct targets"));
     }
     cfg.significance.validate()?;
+    crate::learned::check(cfg)?;
     Ok(())
 }
 
@@ -509,13 +515,21 @@ pub fn train(
         Init::Quantile => layout.initial_biases(&targets, &std_cols, &y, &w),
     };
     drop((cols, std_cols, y, w));
+    // Learned weights: their own gradient stage (crate::learned) instead of the fused one.
+    let learned = match cfg.learn_weights {
+        Some(_) => {
+            Some(crate::learned::fit(ds, &scaler, split, &ops, &b0, &targets, cfg, progress)?)
+        }
+        None => None,
+    };
+    let fused_epochs = if learned.is_some() { 0 } else { cfg.epochs };
     let bias = Var::from_vec(b0, (points, m), &Device::Cpu)?;
 
     // 3. Gradient stage.
     let mut opt = Optimizer::new(cfg.optimizer, cfg.lr, cfg.adam_beta1, cfg.adam_beta2);
     let mut history = Vec::with_capacity(cfg.epochs);
     let grad_start = Instant::now();
-    for epoch in 0..cfg.epochs {
+    for epoch in 0..fused_epochs {
         let parts = loss_of(&train_ev, bias.as_tensor(), cfg.precision)?;
         let values = parts.values()?;
         if !values[0].is_finite() {
@@ -542,6 +556,11 @@ pub fn train(
     let soft = loss_of(&train_ev, bias.as_tensor(), Precision::Exact)?;
     let soft_sig: Vec<f64> = soft.eff_sig.to_vec1()?;
     let soft_bkg: Vec<f64> = soft.eff_bkg.to_vec1()?;
+    let learned_report = learned.as_ref().map(|l| l.report.clone());
+    let (layout, ops, b, soft_sig, soft_bkg, history, grad_seconds) = match learned {
+        Some(l) => (l.layout, l.ops, l.biases, l.soft_sig, l.soft_bkg, l.history, l.seconds),
+        None => (layout, ops, b, soft_sig, soft_bkg, history, grad_seconds),
+    };
 
     // Cuts in physical units: c = -b / s standardised, x = mean + scale * c.
     let slots: Vec<Slot> = layout.slots.clone();
@@ -705,6 +724,9 @@ pub fn train(
             "test_events": split.test.len(),
         }),
     );
+    if let Some(r) = learned_report {
+        extra.insert("learned_weights".into(), r);
+    }
     Ok(CutsFile {
         schema: SCHEMA.to_string(),
         generator: format!("cabin {}", env!("CARGO_PKG_VERSION")),
