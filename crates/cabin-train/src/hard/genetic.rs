@@ -58,6 +58,28 @@ impl Default for GeneticOptions {
     }
 }
 
+impl GeneticOptions {
+    /// Largest population accepted (a bigger one only costs memory and time).
+    pub const MAX_POPULATION: usize = 100_000;
+
+    /// Checks that the search can run with these settings.
+    ///
+    /// # Errors
+    /// [`HardError::Setting`] for a population outside `4..=MAX_POPULATION` or no cycle, step
+    /// or generation.
+    pub fn check(&self) -> Result<(), HardError> {
+        let population = (4..=Self::MAX_POPULATION).contains(&self.population);
+        if !population || self.cycles == 0 || self.max_generations == 0 || self.steps == 0 {
+            return Err(HardError::Setting {
+                what: "genetic search",
+                expected: "a population of at least 4 and at most 100000, and at least one \
+                           cycle, step and generation",
+            });
+        }
+        Ok(())
+    }
+}
+
 /// What [`genetic`] did for one working point.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct GeneticPoint {
@@ -114,12 +136,7 @@ pub fn genetic(
     opts: &GeneticOptions,
 ) -> Result<Vec<GeneticPoint>, HardError> {
     check_targets(targets, table.targets.len())?;
-    if opts.population < 4 || opts.cycles == 0 || opts.max_generations == 0 || opts.steps == 0 {
-        return Err(HardError::Setting {
-            what: "genetic search",
-            expected: "a population of at least 4 and at least one cycle, step and generation",
-        });
-    }
+    opts.check()?;
     let work = Work::new(table.names.len(), ev, None)?;
     let slots = table.slots.clone();
     let m = slots.len();
