@@ -88,3 +88,29 @@ fn missing_input_exits_with_code_2() {
     assert_eq!(run.status.code(), Some(2));
     assert!(!dir.path().join("c.json").exists());
 }
+
+#[test]
+fn genetic_flag_adds_the_genetic_search_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("events.csv");
+    write_csv(&csv);
+    let out = dir.path().join("compare.json");
+    let run = cabin()
+        .arg("compare")
+        .arg("--data")
+        .arg(&csv)
+        .args(["--label", "label", "--epochs", "20", "--targets", "0.5,0.8", "--genetic"])
+        .args(["--bdt-trees", "5", "--linear-epochs", "10", "--refine", "false"])
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "stderr: {}", String::from_utf8_lossy(&run.stderr));
+    assert!(stdout.lines().any(|l| l.starts_with("genetic cut search")), "{stdout}");
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let base = doc["baselines"].as_array().expect("a baselines list");
+    let ga = base.iter().find(|b| b["method"] == "genetic cut search").expect("a genetic row");
+    assert!(ga["auc"].as_f64().unwrap() > 0.6, "{ga}");
+}

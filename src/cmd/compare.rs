@@ -2,8 +2,8 @@
 //!
 //! The scan is trained exactly as `cabin train` would with the same options. On the same
 //! training rows the command then trains the BCE-only one-to-one CABIN network, the linear
-//! network and the boosted decision trees (`cabin_train::baselines`), and judges all four on the
-//! test rows. The output is the scan's cut file with two more top-level keys, so `cabin plot`
+//! network and the boosted decision trees (`cabin_train::baselines`), with `--genetic` also the
+//! genetic cut search (`cabin_train::hard::genetic`), and judges them all on the test rows. The output is the scan's cut file with two more top-level keys, so `cabin plot`
 //! overlays the baselines on the ROC:
 //!
 //! - `baselines`: one summary per baseline (`method`, `auc`, `eff_bkg_at` at signal
@@ -21,6 +21,7 @@ use cabin_train::baselines::linear::{train_linear, LinearConfig};
 use cabin_train::baselines::roc::{Roc, RocPoint};
 use cabin_train::baselines::{BkgAt, Samples, Summary, SUMMARY_EFFS};
 use cabin_train::data::Dataset;
+use cabin_train::hard::GeneticOptions;
 use cabin_train::pipeline;
 use serde_json::json;
 
@@ -57,6 +58,11 @@ pub struct Args {
     /// Gradient epochs of the BCE one-to-one network [default: the scan's epochs].
     #[arg(long, help_heading = "Baselines")]
     pub bce_epochs: Option<usize>,
+
+    /// Also run the genetic cut search (`cabin train --recipe genetic`, same targets,
+    /// directions and split; minutes on 100k events).
+    #[arg(long, help_heading = "Baselines")]
+    pub genetic: bool,
 }
 
 /// Row-major features, labels and weights of `rows`.
@@ -151,7 +157,26 @@ pub fn run(args: Args) -> Result<()> {
             let bdt = train_bdt(&train_s, &bdt_cfg)?;
             let roc = test_s.roc(&bdt.score(&test_s)?)?;
             let bdt = Summary::from_roc("BDT (forust-ml)", &roc, bdt.train_seconds);
-            Ok(vec![bce, linear, bdt])
+            let mut rows = vec![bce, linear, bdt];
+            if args.genetic {
+                let ga_cfg = pipeline::TrainConfig {
+                    targets: cfg.targets.clone(),
+                    directions: cfg.directions.clone(),
+                    windows: cfg.windows.clone(),
+                    seed: cfg.seed,
+                    test_fraction: cfg.test_fraction,
+                    threads,
+                    genetic: Some(GeneticOptions { seed: cfg.seed, ..GeneticOptions::default() }),
+                    ..pipeline::TrainConfig::genetic()
+                };
+                let start = Instant::now();
+                let ga = pipeline::train(&ds, &split, &ga_cfg, &mut |_| {})?;
+                let mut ga = scan_summary(&ga, start.elapsed().as_secs_f64());
+                ga.method = "genetic cut search".to_string();
+                log::info!("genetic cut search ran in {:.1} s", ga.train_seconds);
+                rows.push(ga);
+            }
+            Ok(rows)
         })();
         Ok((doc, baselines.map(|b| (b, scan_seconds))))
     })
