@@ -144,3 +144,54 @@ fn default_against_the_paper_on_higgs() {
     summary("default", &def);
     summary("paper", &paper);
 }
+
+/// The recalibration's test-split target miss is the counting error of the splits and nothing
+/// more: over five splits, the misses divided by their binomial standard deviation
+/// `sqrt(t (1 - t) (1/n_train + 1/n_test))` have a spread of about one and a mean near zero,
+/// and the share of misses within 0.005 is what a perfectly calibrated selection would give.
+#[test]
+#[ignore = "full-size run: use --release, see the file doc"]
+fn recalibration_miss_is_the_counting_error_on_susy() {
+    let Some(ds) = susy() else { return };
+    let (mut pulls, mut within, mut expected) = (Vec::new(), 0usize, 0.0);
+    for seed in [42, 1, 2, 3, 4] {
+        let sp = split(&ds, 0.2, seed).expect("split");
+        // As `cabin train --seed`: the bagging folds follow the split's seed.
+        let cfg = TrainConfig { seed, ..TrainConfig::default() };
+        let doc = train(&ds, &sp, &cfg, &mut |_| {}).expect("default trains");
+        let mut row = String::new();
+        for w in doc.working_points.iter().filter(|w| (0.1..=0.95).contains(&w.target)) {
+            let n = |e: &cabin_infer::doc::Efficiency| e.extra["n_sig"].as_u64().unwrap() as f64;
+            let t = w.target;
+            let sd = (t * (1.0 - t) * (1.0 / n(&w.train) + 1.0 / n(&w.test))).sqrt();
+            let miss = w.test.eff_sig - t;
+            // Training split: on target from above by less than one event.
+            assert!(w.train.eff_sig >= t - 1e-12 && w.train.eff_sig < t + 2.0 / n(&w.train));
+            pulls.push(miss / sd);
+            within += usize::from(miss.abs() <= 0.005);
+            expected += erf(0.005 / sd / std::f64::consts::SQRT_2);
+            row.push_str(&format!(" {:+.1}", miss / sd));
+        }
+        println!("seed {seed:>2}: test miss / sd:{row}");
+    }
+    let n = pulls.len() as f64;
+    let mean = pulls.iter().sum::<f64>() / n;
+    let rms = (pulls.iter().map(|p| p * p).sum::<f64>() / n).sqrt();
+    println!(
+        "mean {mean:+.2} sd, rms {rms:.2} sd; |miss| <= 0.005 at {within} of {n} points, \
+         {expected:.1} expected for a perfect calibration"
+    );
+    assert!(rms < 1.5, "misses spread {rms:.2} sd: more than the counting error");
+    assert!(mean.abs() < 0.6, "misses biased by {mean:+.2} sd");
+}
+
+/// The error function (Abramowitz and Stegun 7.1.26, absolute error below 1.5e-7).
+fn erf(x: f64) -> f64 {
+    let t = 1.0 / (1.0 + 0.327_591_1 * x.abs());
+    let poly = t
+        * (0.254_829_592
+            + t * (-0.284_496_736
+                + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
+    let y = 1.0 - poly * (-x * x).exp();
+    y.copysign(x)
+}
