@@ -190,3 +190,43 @@ fn eval_rejects_bad_input_with_exit_code_2() {
         assert!(err.contains(want), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn paired_comparison_counts_the_events_only_one_file_selects() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_csv(tmp.path());
+    std::fs::write(tmp.path().join("a.json"), cut_file(json!([]))).unwrap();
+    // B: the first working point's cut on a loosened from 9.5 to 7.5.
+    let mut b: Value = serde_json::from_str(&cut_file(json!([]))).unwrap();
+    b["working_points"][0]["cuts"][0]["value"] = json!(7.5);
+    std::fs::write(tmp.path().join("b.json"), b.to_string()).unwrap();
+
+    let args = ["eval", "a.json", "--data", "d.csv", "--paired", "b.json", "-o", "e.json"];
+    let out = cabin(&args, tmp.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("paired on the same events"), "{stdout}");
+    let doc: Value =
+        serde_json::from_str(&std::fs::read_to_string(tmp.path().join("e.json")).unwrap()).unwrap();
+    let p = &doc["evaluation"]["paired"]["working_points"];
+    // Background events with 7.5 < a <= 9.5 and b < 4 pass B only.
+    let ev = events();
+    let n_bkg = ev.iter().filter(|e| !e.2).count() as f64;
+    let only_b = ev.iter().filter(|e| !e.2 && e.0 > 7.5 && e.0 <= 9.5 && e.1 < 4.0).count();
+    assert!(only_b > 0);
+    assert_eq!(p[0]["bkg_only"], json!([0, only_b]));
+    let d = p[0]["d_bkg"].as_array().unwrap();
+    assert!((d[0].as_f64().unwrap() + only_b as f64 / n_bkg).abs() < 1e-12, "{d:?}");
+    assert!((d[1].as_f64().unwrap() - (only_b as f64).sqrt() / n_bkg).abs() < 1e-12, "{d:?}");
+    // The second working point is the same in both files.
+    assert_eq!(p[1]["d_bkg"], json!([0.0, 0.0]));
+
+    // Files that cannot be paired are refused.
+    let mut c = b.clone();
+    c["working_points"][1]["target"] = json!(0.8);
+    std::fs::write(tmp.path().join("c.json"), c.to_string()).unwrap();
+    let out = cabin(&["eval", "a.json", "--data", "d.csv", "--paired", "c.json"], tmp.path());
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("expected the same targets"), "{err}");
+}

@@ -14,7 +14,7 @@ use cabin_infer::doc::CutsFile;
 use cabin_infer::Rounding;
 use cabin_train::binned::evaluate_binned;
 use cabin_train::data::{self, Dataset, Split};
-use cabin_train::eval::{auc, evaluate, Area, Evaluation, RocPoint};
+use cabin_train::eval::{auc, evaluate, paired, Area, Evaluation, PairedPoint, RocPoint};
 use cabin_train::hard::Events;
 use cabin_train::quantize::{self, Effect};
 use cabin_train::significance::{best_point, SignificanceSettings};
@@ -76,6 +76,12 @@ pub struct Args {
         help_heading = "Significance"
     )]
     pub min_signal: f64,
+
+    /// Compare with another cut file of the same features and targets on the same events:
+    /// per working point the difference of both efficiencies and its paired standard
+    /// deviation (only events one selection passes and the other fails carry it).
+    #[arg(long, value_name = "OTHER.json", help_heading = "Evaluation")]
+    pub paired: Option<PathBuf>,
 
     /// Write the cut file with an `evaluation` section here (atomically) [default: only
     /// print the table].
@@ -151,6 +157,14 @@ pub fn run(args: Args) -> Result<()> {
 
     print!("{}", report(&result, &z));
     print!("{}", best(&z, &settings, args.min_signal));
+    let pairs = match &args.paired {
+        Some(other) => {
+            let pairs = compare_paired(&doc, &names, binning.is_some(), other, &ev)?;
+            print!("{}", paired_report(&pairs, &args.cuts, other));
+            Some(pairs)
+        }
+        None => None,
+    };
 
     let fixed = fixed_effect(&doc, binning.as_ref(), &ds, &chosen)?;
     let fixed_auc = fixed.as_deref().map(fixed_area);
@@ -188,11 +202,73 @@ pub fn run(args: Args) -> Result<()> {
                 "working_points": f,
             });
         }
+        if let (Some(p), Some(other)) = (&pairs, &args.paired) {
+            section["paired"] =
+                json!({ "other": other.display().to_string(), "working_points": p });
+        }
         doc.extra.insert("evaluation".into(), section);
         write_atomic(out, doc.to_json().as_bytes())?;
         println!("wrote {}", out.display());
     }
     Ok(())
+}
+
+/// The paired comparison of `doc` with the cut file `other` on `ev`.
+fn compare_paired(
+    doc: &CutsFile,
+    names: &[String],
+    binned: bool,
+    other: &std::path::Path,
+    ev: &Events,
+) -> Result<Vec<PairedPoint>> {
+    let (b, _) = super::read_cuts(other)?;
+    let b_names: Vec<String> = b.features.iter().map(|f| f.name.clone()).collect();
+    if b_names != names {
+        bail!(
+            "--paired {} has features {}, expected the same as the cut file's: {}",
+            other.display(),
+            b_names.join(","),
+            names.join(",")
+        );
+    }
+    let b_binned = file_binning(&b).map(|x| x.is_some()).unwrap_or(true);
+    if binned || b_binned {
+        bail!("--paired compares flat cut files only (a binned file's points span several rows)");
+    }
+    let (ta, tb) = (doc.table()?, b.table()?);
+    paired(&ta, &tb, ev).with_context(|| {
+        format!(
+            "cannot compare with {}: expected the same targets ({} working points)",
+            other.display(),
+            ta.targets.len()
+        )
+    })
+}
+
+/// The printed paired comparison.
+fn paired_report(pairs: &[PairedPoint], a: &std::path::Path, b: &std::path::Path) -> String {
+    let mut s = format!("paired on the same events: A = {}, B = {}\n", a.display(), b.display());
+    s.push_str(&format!(
+        "{:>7}  {:>15}  {:>20}  {:>15}  {:>22}\n",
+        "target", "sig A / B", "sig A-B", "bkg A / B", "bkg A-B"
+    ));
+    for p in pairs {
+        let z = if p.d_bkg[1] > 0.0 { p.d_bkg[0] / p.d_bkg[1] } else { 0.0 };
+        s.push_str(&format!(
+            "{:>7.3}  {:.4} / {:.4}  {:+.4} +- {:.4}  {:.4} / {:.4}  {:+.4} +- {:.4} ({:+.1} sd)\n",
+            p.target,
+            p.eff_sig[0],
+            p.eff_sig[1],
+            p.d_sig[0],
+            p.d_sig[1],
+            p.eff_bkg[0],
+            p.eff_bkg[1],
+            p.d_bkg[0],
+            p.d_bkg[1],
+            z
+        ));
+    }
+    s
 }
 
 /// The float and fixed-point efficiencies per working point of a quantised file on rows `rows`

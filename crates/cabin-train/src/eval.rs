@@ -13,6 +13,11 @@
 //!   number of direction reversals (sign changes between consecutive non-zero steps) and the
 //!   number of order violations (steps that tighten the cut while the target rises, which make
 //!   the selections of neighbouring working points not nested).
+//! - Paired comparison ([`paired`]): two tables judged on the same events. Their efficiencies
+//!   share most events, so the error of their difference is far below the error of either:
+//!   only events that one selection passes and the other fails carry it,
+//!   `sd(A - B) = sqrt(sum of w^2 over those events) / (total weight of the class)`
+//!   (McNemar's argument; for unit weights `sqrt(n_A_only + n_B_only) / n`).
 
 use cabin_infer::doc::OwnedTable;
 use cabin_infer::Op;
@@ -212,6 +217,84 @@ pub fn evaluate(
     Ok(Evaluation { working_points, roc, area, smoothness: smoothness(table, scales) })
 }
 
+/// Working point `p` of two tables on the same events: efficiencies and their paired difference.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct PairedPoint {
+    /// Target of the working point (the same in both tables).
+    pub target: f64,
+    /// Signal efficiency of A and of B.
+    pub eff_sig: [f64; 2],
+    /// Background efficiency of A and of B.
+    pub eff_bkg: [f64; 2],
+    /// `eff_sig(A) - eff_sig(B)` and its standard deviation.
+    pub d_sig: [f64; 2],
+    /// `eff_bkg(A) - eff_bkg(B)` and its standard deviation.
+    pub d_bkg: [f64; 2],
+    /// Background events that pass A only, and B only.
+    pub bkg_only: [usize; 2],
+}
+
+/// Compares tables `a` and `b` working point by working point on the same events `ev` (see
+/// the module documentation for the error of the difference).
+///
+/// # Errors
+/// [`HardError::TargetCount`] if the tables have different working points (number or
+/// targets), [`HardError::InputCount`] if they read different numbers of inputs, and
+/// [`HardError`] as for [`efficiencies`] for malformed events.
+pub fn paired(a: &OwnedTable, b: &OwnedTable, ev: &Events) -> Result<Vec<PairedPoint>, HardError> {
+    let (va, vb) = (a.view()?, b.view()?);
+    if va.inputs() != vb.inputs() {
+        return Err(HardError::InputCount { table: va.inputs(), columns: vb.inputs() });
+    }
+    let same = a.targets.len() == b.targets.len()
+        && a.targets.iter().zip(&b.targets).all(|(x, y)| (x - y).abs() < 1e-12);
+    if !same || va.points() != a.targets.len() || vb.points() != b.targets.len() {
+        return Err(HardError::TargetCount { targets: b.targets.len(), points: va.points() });
+    }
+    let totals = crate::hard::check_events(va.inputs(), ev)?;
+    let points = va.points();
+    // Per point and class: passing weight of A, of B, and the sum of w^2 where they disagree.
+    let mut pass = vec![[[0.0f64; 2]; 2]; points];
+    let mut var = vec![[0.0f64; 2]; points];
+    let mut only = vec![[0usize; 2]; points];
+    let mut event = vec![0.0f64; va.inputs()];
+    for &r in ev.rows {
+        for (v, c) in event.iter_mut().zip(ev.columns) {
+            *v = c[r];
+        }
+        let (ma, mb) = (va.mask(&event)?, vb.mask(&event)?);
+        let (class, w) = (usize::from(!ev.is_signal[r]), ev.weights[r]);
+        for p in 0..points {
+            let (pa, pb) = (ma >> p & 1 == 1, mb >> p & 1 == 1);
+            pass[p][class][0] += if pa { w } else { 0.0 };
+            pass[p][class][1] += if pb { w } else { 0.0 };
+            if pa != pb {
+                var[p][class] += w * w;
+                if class == 1 {
+                    only[p][usize::from(pb)] += 1;
+                }
+            }
+        }
+    }
+    let sums = [totals.sum_sig, totals.sum_bkg];
+    Ok((0..points)
+        .map(|p| {
+            let eff = |class: usize, t: usize| pass[p][class][t] / sums[class];
+            let diff = |class: usize| {
+                [eff(class, 0) - eff(class, 1), var[p][class].sqrt() / sums[class].abs()]
+            };
+            PairedPoint {
+                target: a.targets[p],
+                eff_sig: [eff(0, 0), eff(0, 1)],
+                eff_bkg: [eff(1, 0), eff(1, 1)],
+                d_sig: diff(0),
+                d_bkg: diff(1),
+                bkg_only: only[p],
+            }
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -219,6 +302,33 @@ mod tests {
 
     fn pt(eff_sig: f64, eff_bkg: f64) -> RocPoint {
         RocPoint { target: eff_sig, eff_sig, eff_bkg }
+    }
+
+    #[test]
+    fn paired_difference_counts_only_disagreeing_events() {
+        let one = |t: f64, target: f64| OwnedTable {
+            names: vec!["x".into()],
+            targets: vec![target],
+            slots: vec![Slot { input: 0, op: Op::Gt }],
+            thresholds: vec![t],
+        };
+        let cols = vec![vec![1.0, 2.0, 1.0, 0.0, 2.0]];
+        let sig = [true, true, false, false, false];
+        let w = [1.0, 1.0, 1.0, 1.0, 2.0];
+        let rows: Vec<usize> = (0..5).collect();
+        let ev = Events { columns: &cols, is_signal: &sig, weights: &w, rows: &rows };
+        let p = paired(&one(0.5, 0.5), &one(1.5, 0.5), &ev).unwrap()[0];
+        assert_eq!(p.eff_sig, [1.0, 0.5]);
+        assert_eq!(p.eff_bkg, [0.75, 0.5]);
+        assert_eq!(p.d_sig, [0.5, 0.5]);
+        // Only the background event at x = 1 (weight 1 of 4) disagrees.
+        assert_eq!(p.d_bkg, [0.25, 0.25]);
+        assert_eq!(p.bkg_only, [1, 0]);
+        // A table against itself: no difference, no error.
+        let q = paired(&one(0.5, 0.5), &one(0.5, 0.5), &ev).unwrap()[0];
+        assert_eq!((q.d_bkg, q.d_sig), ([0.0, 0.0], [0.0, 0.0]));
+        let err = paired(&one(0.5, 0.5), &one(0.5, 0.6), &ev).unwrap_err();
+        assert!(matches!(err, HardError::TargetCount { .. }), "{err}");
     }
 
     #[test]
