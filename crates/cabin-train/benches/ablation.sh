@@ -3,6 +3,8 @@
 # class, seed 42): test background efficiency of each variant, interpolated along its ROC
 # points to the genetic-search reference signal efficiencies, next to the reference.
 # Usage (from the repository root): sh crates/cabin-train/benches/ablation.sh [OUTDIR]
+# With GENETIC=1 the genetic cut search (--recipe genetic, about 5-10 minutes) runs too, on the
+# same split, and is listed as "genetic (same split)".
 set -eu
 DATA=../shared/data/susy_like_synthetic.csv
 OUT=${1:-target/ablation}
@@ -21,7 +23,8 @@ run bags_crossfit --recal-crossfit true
 run bags8 --refine-bags 8
 run nested --nested true
 run default
-python3 - "$OUT" <<'PY'
+if [ "${GENETIC:-0}" = 1 ]; then run genetic --recipe genetic; fi
+python3 - "$OUT" "${GENETIC:-0}" <<'PY'
 import json, sys, os
 ga = [(.103, .0000), (.212, .0000), (.308, .0008), (.406, .0020), (.499, .0055),
       (.606, .0160), (.702, .0520), (.799, .1517), (.898, .2513), (.948, .3578)]
@@ -45,8 +48,11 @@ def smooth(d):
 print("(wins = points at or below the genetic search; miss = max test |eff_sig - target|"
       " for targets 0.1..0.95; tv = total variation of the cuts in standard deviations;"
       " rev = direction reversals; s = seconds)")
-for name in ["paper", "adam_only", "adam_recal", "adam_refine_norestart", "adam_refine_1pass",
-             "zero_init", "no_bags", "bags_crossfit", "bags8", "nested", "default"]:
+names = ["paper", "adam_only", "adam_recal", "adam_refine_norestart", "adam_refine_1pass",
+         "zero_init", "no_bags", "bags_crossfit", "bags8", "nested", "default"]
+if sys.argv[2] == "1":
+    names.append("genetic")
+for name in names:
     d = json.load(open(os.path.join(sys.argv[1], name + ".json")))
     pts = [(w["test"]["eff_sig"], w["test"]["eff_bkg"]) for w in d["working_points"]]
     t = d.get("timing", {}).get("total_seconds", 0)
@@ -55,6 +61,7 @@ for name in ["paper", "adam_only", "adam_recal", "adam_refine_norestart", "adam_
     miss = max(abs(w["test"]["eff_sig"] - w["target"]) for w in d["working_points"]
                if 0.1 <= w["target"] <= 0.95)
     tv, rev = smooth(d)
-    print("%-24s" % name + "".join("%8.4f" % v for v in vals)
+    label = "genetic (same split)" if name == "genetic" else name
+    print("%-24s" % label + "".join("%8.4f" % v for v in vals)
           + "  wins %2d miss %.4f tv %5.2f rev %2d %5.1f s" % (wins, miss, tv, rev, t))
 PY
