@@ -3,13 +3,12 @@
 //! eta on the category toy, where they must beat unbinned cuts at equal signal efficiency.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
-fn cabin(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cabin")).args(args).current_dir(dir).output().unwrap()
-}
+mod common;
+use common::{cabin, on_path};
 
 fn text(o: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
@@ -25,16 +24,6 @@ fn ok(args: &[&str], dir: &Path) -> String {
 
 fn json(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-fn on_path(tool: &str) -> bool {
-    let found = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
-        .unwrap_or(false);
-    if !found {
-        println!("skipped: {tool} not installed");
-    }
-    found
 }
 
 /// 3000 events: signal mass ~ N(125, 4) and `pt` ~ 40 + exp; background mass uniform on

@@ -2,13 +2,11 @@
 //! file that reaches its targets on the training split, and its settings are checked.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn cabin(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cabin")).args(args).current_dir(dir).output().unwrap()
-}
+mod common;
+use common::cabin;
 
 /// 3000 events: `pt` higher for signal, `iso` lower for signal.
 fn write_csv(dir: &Path) {

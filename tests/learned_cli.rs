@@ -2,13 +2,11 @@
 //! sign of the weights) goes through quantize, every export target and verify.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 use serde_json::Value;
 
-fn cabin(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cabin")).args(args).current_dir(dir).output().unwrap()
-}
+mod common;
+use common::{cabin, on_path};
 
 fn ok(args: &[&str], dir: &Path) -> String {
     let o = cabin(args, dir);
@@ -16,16 +14,6 @@ fn ok(args: &[&str], dir: &Path) -> String {
     assert!(o.status.success(), "cabin {args:?}: {t}");
     assert!(!t.contains("panicked"), "{t}");
     t
-}
-
-fn on_path(tool: &str) -> bool {
-    let found = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
-        .unwrap_or(false);
-    if !found {
-        println!("skipped: {tool} not installed");
-    }
-    found
 }
 
 /// 2000 events: `pt` higher for signal, `iso` lower for signal, `noise` the same for both.

@@ -11,6 +11,9 @@ use std::process::{Command, Output};
 use cabin_infer::doc::CutsFile;
 use cabin_infer::{Format, Rounding};
 
+mod common;
+use common::on_path;
+
 const CABIN: &str = env!("CARGO_BIN_EXE_cabin");
 
 /// Three features (a signed, b unsigned, c signed), three working points; cuts chosen by hand
@@ -62,16 +65,6 @@ fn cabin(args: &[&str]) -> Output {
 
 fn text(o: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
-
-fn on_path(tool: &str) -> bool {
-    let found = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
-        .unwrap_or(false);
-    if !found {
-        println!("skipped: {tool} not installed (Debian package {tool})");
-    }
-    found
 }
 
 /// Exports the Verilog of the test table into `dir/rtl` and returns the module's text.
