@@ -10,6 +10,25 @@ fn cabin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_cabin"))
 }
 
+/// Runs `cabin compare` on a fresh copy of the test CSV with `args`; returns the output and
+/// the cut file written.
+fn compare(dir: &Path, args: &[&str]) -> (std::process::Output, std::path::PathBuf) {
+    let csv = dir.join("events.csv");
+    write_csv(&csv);
+    let out = dir.join("compare.json");
+    let run = cabin()
+        .arg("compare")
+        .arg("--data")
+        .arg(&csv)
+        .args(["--label", "label"])
+        .args(args)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    (run, out)
+}
+
 /// 800 events, half signal: `x` higher and `y` lower for signal, `z` noise. The spread comes
 /// from a fixed low-discrepancy sequence, so the file is the same on every run.
 fn write_csv(path: &Path) {
@@ -28,19 +47,9 @@ fn write_csv(path: &Path) {
 #[test]
 fn compares_all_methods_on_one_split() {
     let dir = tempfile::tempdir().unwrap();
-    let csv = dir.path().join("events.csv");
-    write_csv(&csv);
-    let out = dir.path().join("compare.json");
-    let run = cabin()
-        .arg("compare")
-        .arg("--data")
-        .arg(&csv)
-        .args(["--label", "label", "--epochs", "40", "--targets", "0.3,0.5,0.8,0.9"])
-        .args(["--bdt-trees", "20", "--linear-epochs", "60", "--threads", "1"])
-        .arg("-o")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let args = ["--epochs", "40", "--targets", "0.3,0.5,0.8,0.9", "--bdt-trees", "20"];
+    let (run, out) =
+        compare(dir.path(), &[&args[..], &["--linear-epochs", "60", "--threads", "1"]].concat());
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert!(run.status.success(), "stderr: {}", String::from_utf8_lossy(&run.stderr));
 
@@ -92,19 +101,9 @@ fn missing_input_exits_with_code_2() {
 #[test]
 fn genetic_flag_adds_the_genetic_search_row() {
     let dir = tempfile::tempdir().unwrap();
-    let csv = dir.path().join("events.csv");
-    write_csv(&csv);
-    let out = dir.path().join("compare.json");
-    let run = cabin()
-        .arg("compare")
-        .arg("--data")
-        .arg(&csv)
-        .args(["--label", "label", "--epochs", "20", "--targets", "0.5,0.8", "--genetic"])
-        .args(["--bdt-trees", "5", "--linear-epochs", "10", "--refine", "false"])
-        .arg("-o")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let args = ["--epochs", "20", "--targets", "0.5,0.8", "--genetic", "--bdt-trees", "5"];
+    let (run, out) =
+        compare(dir.path(), &[&args[..], &["--linear-epochs", "10", "--refine", "false"]].concat());
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert!(run.status.success(), "stderr: {}", String::from_utf8_lossy(&run.stderr));
     assert!(stdout.lines().any(|l| l.starts_with("genetic cut search")), "{stdout}");
