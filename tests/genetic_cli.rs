@@ -84,3 +84,23 @@ fn genetic_settings_are_checked() {
     assert!(err.contains("population of at least 4"), "{err}");
     assert!(!dir.join("cuts.json").exists(), "no output on a refused setting");
 }
+
+#[test]
+fn genetic_search_refuses_what_it_cannot_do() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    write_csv(dir);
+    let cases: [(&[&str], &str); 3] = [
+        (&["--objective", "significance"], "efficiency objective"),
+        (&["--bin-by", "iso:0,1,100", "--features", "pt,iso"], "gradient recipe"),
+        (&["--learn-weights"], "genetic search"),
+    ];
+    for (extra, expected) in cases {
+        let args = [&["train", "toy.csv", "--recipe", "genetic"][..], extra].concat();
+        let o = cabin(&args, dir);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(expected), "{args:?}: {err}");
+        assert!(!dir.join("cuts.json").exists(), "{args:?} wrote output");
+    }
+}

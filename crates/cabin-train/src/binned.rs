@@ -131,6 +131,9 @@ pub fn train_binned(
     if cfg.objective != crate::significance::ObjectiveKind::Efficiency {
         return Err(bad("objective", "significance", "efficiency when cuts are binned"));
     }
+    if cfg.genetic.is_some() {
+        return Err(bad("recipe", "genetic", "a gradient recipe when cuts are binned"));
+    }
     let start = Instant::now();
     let Some(kb) = ds.features.iter().position(|f| f == &spec.feature) else {
         let have = ds.features.join(", ");

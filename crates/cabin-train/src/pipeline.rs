@@ -368,6 +368,18 @@ pub(crate) fn check(cfg: &TrainConfig) -> Result<(), TrainError> {
     }
     cfg.significance.validate()?;
     crate::learned::check(cfg)?;
+    if let Some(g) = &cfg.genetic {
+        g.check()?;
+        if cfg.objective != ObjectiveKind::Efficiency {
+            let what = "the efficiency objective with a genetic search (it minimises the \
+                        background efficiency)";
+            return Err(bad("objective", "significance", what));
+        }
+        if cfg.learn_weights.is_some() {
+            let what = "off with a genetic search (the search sets the cuts itself)";
+            return Err(bad("learn_weights", "on", what));
+        }
+    }
     Ok(())
 }
 
