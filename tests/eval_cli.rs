@@ -228,5 +228,18 @@ fn paired_comparison_counts_the_events_only_one_file_selects() {
     let out = cabin(&["eval", "a.json", "--data", "d.csv", "--paired", "c.json"], tmp.path());
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("expected the same targets"), "{err}");
+    assert!(err.contains("has targets [0.3, 0.8], expected the same"), "{err}");
+    assert!(out.stdout.is_empty(), "a refused pairing prints no table");
+
+    // A file trained on another split: its training events may be among the test rows.
+    let mut d = b.clone();
+    d["config"]["seed"] = json!(7);
+    std::fs::write(tmp.path().join("d.json"), d.to_string()).unwrap();
+    let args = ["eval", "a.json", "--data", "d.csv", "--rows", "test", "--paired", "d.json"];
+    let out = cabin(&args, tmp.path());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("another split"), "{err}");
+    let out = cabin(&["eval", "a.json", "--data", "d.csv", "--paired", "b.json"], tmp.path());
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("another split"));
 }

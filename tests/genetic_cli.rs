@@ -78,11 +78,26 @@ fn genetic_settings_are_checked() {
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("--ga-population 50 needs --recipe genetic"), "{err}");
-    let o = cabin(&["train", "toy.csv", "--recipe", "genetic", "--ga-population", "2"], dir);
+    let cases: [(&[&str], &str); 5] = [
+        (&["--ga-population", "2"], "population = 2: expected 4 to 100000"),
+        (&["--ga-cycles", "1000000000"], "cycles = 1000000000: expected 1 to 1000"),
+        (&["--ga-steps", "0"], "steps = 0: expected 1 to 500"),
+        (&["--ga-steps", "-1"], "invalid value '-1' for '--ga-steps"),
+        (&["--epochs", "5"], "epochs = 5: expected 0 with a genetic search"),
+    ];
+    for (extra, expected) in cases {
+        let args = [&["train", "toy.csv", "--recipe", "genetic"][..], extra].concat();
+        let o = cabin(&args, dir);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(expected), "{args:?}: {err}");
+    }
+    assert!(!dir.join("cuts.json").exists(), "no output on a refused setting");
+    // `cabin compare --genetic` takes the --ga-* options for its genetic row.
+    let o = cabin(&["compare", "toy.csv", "--genetic", "--ga-cycles", "0"], dir);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("population of at least 4"), "{err}");
-    assert!(!dir.join("cuts.json").exists(), "no output on a refused setting");
+    assert!(err.contains("cycles = 0: expected 1 to 1000"), "{err}");
 }
 
 #[test]

@@ -21,7 +21,6 @@ use cabin_train::baselines::linear::{train_linear, LinearConfig};
 use cabin_train::baselines::roc::{Roc, RocPoint};
 use cabin_train::baselines::{BkgAt, Samples, Summary, SUMMARY_EFFS};
 use cabin_train::data::Dataset;
-use cabin_train::hard::GeneticOptions;
 use cabin_train::pipeline;
 use serde_json::json;
 
@@ -59,8 +58,9 @@ pub struct Args {
     #[arg(long, help_heading = "Baselines")]
     pub bce_epochs: Option<usize>,
 
-    /// Also run the genetic cut search (`cabin train --recipe genetic`, same targets,
-    /// directions and split; minutes on 100k events).
+    /// Also run the genetic cut search (`cabin train --recipe genetic` with the `--ga-*`
+    /// options; same targets, directions, windows and split, efficiency objective; minutes on
+    /// 100k events).
     #[arg(long, help_heading = "Baselines")]
     pub genetic: bool,
 }
@@ -119,7 +119,11 @@ pub fn table(rows: &[Summary]) -> String {
 
 /// Runs `cabin compare`.
 pub fn run(args: Args) -> Result<()> {
-    let mut cfg = train::config(&args.train)?;
+    let mut cfg = train::config_for(&args.train, args.genetic)?;
+    let ga_options = train::genetic_options(&args.train);
+    if args.genetic {
+        ga_options.check().context("invalid --ga-* option for --genetic")?;
+    }
     let (ds, split) = args.train.data.load()?;
     let (xtr, ytr, wtr) = rows_of(&ds, &split.train);
     let (xte, yte, wte) = rows_of(&ds, &split.test);
@@ -166,7 +170,7 @@ pub fn run(args: Args) -> Result<()> {
                     seed: cfg.seed,
                     test_fraction: cfg.test_fraction,
                     threads,
-                    genetic: Some(GeneticOptions { seed: cfg.seed, ..GeneticOptions::default() }),
+                    genetic: Some(ga_options.clone()),
                     ..pipeline::TrainConfig::genetic()
                 };
                 let start = Instant::now();

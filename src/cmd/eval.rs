@@ -155,16 +155,16 @@ pub fn run(args: Args) -> Result<()> {
         bail!("--min-signal {} is not a finite yield >= 0", args.min_signal);
     }
 
-    print!("{}", report(&result, &z));
-    print!("{}", best(&z, &settings, args.min_signal));
+    // Checked before anything is printed, so a refused pairing is one error line.
     let pairs = match &args.paired {
-        Some(other) => {
-            let pairs = compare_paired(&doc, &names, binning.is_some(), other, &ev)?;
-            print!("{}", paired_report(&pairs, &args.cuts, other));
-            Some(pairs)
-        }
+        Some(other) => Some(compare_paired(&doc, &names, binning.is_some(), other, &ev, rows)?),
         None => None,
     };
+    print!("{}", report(&result, &z));
+    print!("{}", best(&z, &settings, args.min_signal));
+    if let (Some(p), Some(other)) = (&pairs, &args.paired) {
+        print!("{}", paired_report(p, &args.cuts, other));
+    }
 
     let fixed = fixed_effect(&doc, binning.as_ref(), &ds, &chosen)?;
     let fixed_auc = fixed.as_deref().map(fixed_area);
@@ -213,13 +213,17 @@ pub fn run(args: Args) -> Result<()> {
     Ok(())
 }
 
-/// The paired comparison of `doc` with the cut file `other` on `ev`.
+/// The paired comparison of `doc` with the cut file `other` on `ev` (rows `rows` of the data).
+///
+/// Warns when `other` records another split or other inputs than `doc` while a split is
+/// evaluated: then some of these events trained `other`, and its figures here are optimistic.
 fn compare_paired(
     doc: &CutsFile,
     names: &[String],
     binned: bool,
     other: &std::path::Path,
     ev: &Events,
+    rows: Rows,
 ) -> Result<Vec<PairedPoint>> {
     let (b, _) = super::read_cuts(other)?;
     let b_names: Vec<String> = b.features.iter().map(|f| f.name.clone()).collect();
@@ -236,13 +240,28 @@ fn compare_paired(
         bail!("--paired compares flat cut files only (a binned file's points span several rows)");
     }
     let (ta, tb) = (doc.table()?, b.table()?);
-    paired(&ta, &tb, ev).with_context(|| {
-        format!(
-            "cannot compare with {}: expected the same targets ({} working points)",
+    if ta.targets != tb.targets {
+        bail!(
+            "--paired {} has targets {:?}, expected the same as the cut file's: {:?}",
             other.display(),
-            ta.targets.len()
-        )
-    })
+            tb.targets,
+            ta.targets
+        );
+    }
+    if rows != Rows::All {
+        let key = |d: &CutsFile, k: &str| d.config.get(k).map(|v| v.to_string());
+        let split_of = |d: &CutsFile| (key(d, "seed"), key(d, "test_fraction"));
+        let inputs = |d: &CutsFile| serde_json::to_string(&d.inputs).unwrap_or_default();
+        if split_of(doc) != split_of(&b) || inputs(doc) != inputs(&b) {
+            eprintln!(
+                "warning: {} was trained on other inputs or another split (seed, test fraction) \
+                 than the cut file: some of these events may be in its training split, so its \
+                 figures here can be optimistic",
+                other.display()
+            );
+        }
+    }
+    paired(&ta, &tb, ev).with_context(|| format!("cannot compare with {}", other.display()))
 }
 
 /// The printed paired comparison.

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 use cabin_infer::doc::CutsFile;
 use cabin_infer::Op;
+use cabin_train::hard::GeneticOptions;
 use cabin_train::kernel::Precision;
 use cabin_train::loss::Smoothness;
 use cabin_train::optim::OptimizerKind;
@@ -158,14 +159,14 @@ pub struct Args {
     /// Threads for the kernel (0 = all cores).
     #[arg(long, default_value_t = 0, help_heading = "Training")]
     pub threads: usize,
-    /// Genetic search: genomes per generation (default 200; `--recipe genetic` only).
-    #[arg(long, help_heading = "Training")]
+    /// Genetic search: genomes per generation (default 200; with `--recipe genetic`, or `cabin compare --genetic`).
+    #[arg(long, allow_hyphen_values = true, help_heading = "Training")]
     pub ga_population: Option<usize>,
-    /// Genetic search: generations without improvement that end a cycle (default 10).
-    #[arg(long, help_heading = "Training")]
+    /// Genetic search: generations without improvement that end a cycle (default 10; at most 500, the generation limit of a cycle).
+    #[arg(long, allow_hyphen_values = true, help_heading = "Training")]
     pub ga_steps: Option<usize>,
-    /// Genetic search: independent cycles per working point (default 5).
-    #[arg(long, help_heading = "Training")]
+    /// Genetic search: independent cycles per working point (default 5; at most 1000).
+    #[arg(long, allow_hyphen_values = true, help_heading = "Training")]
     pub ga_cycles: Option<usize>,
 
     /// Window cuts, the significance objective, binned cuts.
@@ -189,8 +190,31 @@ fn parse_directions(list: &[String]) -> Result<Vec<(String, Op)>> {
     Ok(out)
 }
 
+/// The `--ga-*` options as given.
+fn ga_flags(a: &Args) -> [(&'static str, Option<usize>); 3] {
+    [("--ga-population", a.ga_population), ("--ga-steps", a.ga_steps), ("--ga-cycles", a.ga_cycles)]
+}
+
+/// The genetic search the `--ga-*` options ask for, seeded with the split's seed.
+pub fn genetic_options(a: &Args) -> GeneticOptions {
+    let d = GeneticOptions::default();
+    GeneticOptions {
+        population: a.ga_population.unwrap_or(d.population),
+        steps: a.ga_steps.unwrap_or(d.steps),
+        cycles: a.ga_cycles.unwrap_or(d.cycles),
+        seed: a.data.seed,
+        ..d
+    }
+}
+
 /// The configuration the options ask for.
 pub fn config(a: &Args) -> Result<TrainConfig> {
+    config_for(a, false)
+}
+
+/// [`config`]; with `ga_elsewhere` the `--ga-*` options are allowed without `--recipe
+/// genetic` because another genetic search uses them (`cabin compare --genetic`).
+pub fn config_for(a: &Args, ga_elsewhere: bool) -> Result<TrainConfig> {
     let mut c = TrainConfig::recipe(match a.recipe {
         RecipeArg::Default => Recipe::Default,
         RecipeArg::Paper => Recipe::Paper,
@@ -255,21 +279,14 @@ pub fn config(a: &Args) -> Result<TrainConfig> {
     if let Some(r) = a.recalibrate {
         c.recalibrate = r;
     }
-    let ga = [("--ga-population", a.ga_population), ("--ga-steps", a.ga_steps)];
-    let ga = ga.into_iter().chain([("--ga-cycles", a.ga_cycles)]);
-    for (flag, value) in ga {
-        let Some(v) = value else { continue };
-        let Some(g) = c.genetic.as_mut() else {
-            bail!("{flag} {v} needs --recipe genetic (no genetic search runs otherwise)");
-        };
-        match flag {
-            "--ga-population" => g.population = v,
-            "--ga-steps" => g.steps = v,
-            _ => g.cycles = v,
+    match c.genetic.as_mut() {
+        Some(g) => *g = genetic_options(a),
+        None if !ga_elsewhere => {
+            if let Some((flag, v)) = ga_flags(a).into_iter().find_map(|(f, v)| Some((f, v?))) {
+                bail!("{flag} {v} needs --recipe genetic (no genetic search runs otherwise)");
+            }
         }
-    }
-    if let Some(g) = c.genetic.as_mut() {
-        g.seed = a.data.seed;
+        None => {}
     }
     c.precision = match a.precision {
         PrecisionArg::Fast => Precision::Fast,

@@ -370,6 +370,10 @@ pub(crate) fn check(cfg: &TrainConfig) -> Result<(), TrainError> {
     crate::learned::check(cfg)?;
     if let Some(g) = &cfg.genetic {
         g.check()?;
+        if cfg.epochs > 0 {
+            let what = "0 with a genetic search (it replaces the gradient stage)";
+            return Err(bad("epochs", cfg.epochs, what));
+        }
         if cfg.objective != ObjectiveKind::Efficiency {
             let what = "the efficiency objective with a genetic search (it minimises the \
                         background efficiency)";

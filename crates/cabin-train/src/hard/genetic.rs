@@ -22,6 +22,8 @@
 //!   keep less than `t`) and stops when the best fitness has not improved for
 //!   [`GeneticOptions::steps`] generations, or after [`GeneticOptions::max_generations`].
 //!   [`GeneticOptions::cycles`] independent cycles run; the best genome of all is kept.
+//!   The generation limit (500 by default) bounds the time of a cycle; `steps` may not exceed
+//!   it.
 //!
 //! The defaults are the settings of the genetic search quoted in the project's quality issue
 //! (`PopSize=200, Steps=10, Cycles=5`). Everything is deterministic for
@@ -61,20 +63,29 @@ impl Default for GeneticOptions {
 impl GeneticOptions {
     /// Largest population accepted (a bigger one only costs memory and time).
     pub const MAX_POPULATION: usize = 100_000;
+    /// Most cycles accepted.
+    pub const MAX_CYCLES: usize = 1_000;
+    /// Most generations per cycle accepted.
+    pub const MAX_GENERATIONS: usize = 100_000;
 
     /// Checks that the search can run with these settings.
     ///
     /// # Errors
-    /// [`HardError::Setting`] for a population outside `4..=MAX_POPULATION` or no cycle, step
-    /// or generation.
+    /// [`HardError::Setting`] naming the first setting out of range: population outside
+    /// `4..=MAX_POPULATION`, cycles outside `1..=MAX_CYCLES`, generations outside
+    /// `1..=MAX_GENERATIONS`, or steps outside `1..=max_generations`.
     pub fn check(&self) -> Result<(), HardError> {
-        let population = (4..=Self::MAX_POPULATION).contains(&self.population);
-        if !population || self.cycles == 0 || self.max_generations == 0 || self.steps == 0 {
-            return Err(HardError::Setting {
-                what: "genetic search",
-                expected: "a population of at least 4 and at most 100000, and at least one \
-                           cycle, step and generation",
-            });
+        let limits = [
+            ("genetic search population", self.population, 4, Self::MAX_POPULATION),
+            ("genetic search cycles", self.cycles, 1, Self::MAX_CYCLES),
+            ("genetic search generations", self.max_generations, 1, Self::MAX_GENERATIONS),
+            ("genetic search steps", self.steps, 1, self.max_generations),
+        ];
+        for (what, value, lo, hi) in limits {
+            if !(lo..=hi).contains(&value) {
+                let expected = format!("{lo} to {hi}");
+                return Err(HardError::Setting { what, value: value.to_string(), expected });
+            }
         }
         Ok(())
     }
@@ -331,6 +342,10 @@ mod tests {
         genetic(&mut b, &[0.5], &ev, &opts).unwrap();
         assert_eq!(a.thresholds, b.thresholds);
         let tiny = GeneticOptions { population: 3, ..opts };
-        assert!(matches!(genetic(&mut a, &[0.5], &ev, &tiny), Err(HardError::Setting { .. })));
+        let err = genetic(&mut a, &[0.5], &ev, &tiny).unwrap_err();
+        assert_eq!(err.to_string(), "genetic search population = 3: expected 4 to 100000");
+        let stalled = GeneticOptions { steps: 501, ..opts };
+        let err = genetic(&mut a, &[0.5], &ev, &stalled).unwrap_err();
+        assert_eq!(err.to_string(), "genetic search steps = 501: expected 1 to 500");
     }
 }

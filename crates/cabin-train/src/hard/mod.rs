@@ -160,12 +160,14 @@ pub enum HardError {
         scale: f64,
     },
     /// A search setting that cannot be used.
-    #[error("{what}: expected {expected}")]
+    #[error("{what} = {value}: expected {expected}")]
     Setting {
-        /// The setting or the step it belongs to.
+        /// The setting.
         what: &'static str,
+        /// Its value.
+        value: String,
         /// What is accepted.
-        expected: &'static str,
+        expected: String,
     },
     /// The cut table is malformed.
     #[error("{0}")]
