@@ -242,3 +242,19 @@ fn bad_beyond_options_exit_2_naming_the_problem_and_write_nothing() {
         assert!(!dir.join("x.json").exists(), "{extra:?} wrote output");
     }
 }
+
+#[test]
+fn binning_warns_about_events_outside_its_edges_and_sparse_bins() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    category_csv(dir);
+    // eta is uniform in [-2.5, 2.5): about half of the events are outside [-1.3, 1.3), and the
+    // bin [1.25, 1.3) holds about 1 % of the 6,400 training events.
+    let args = ["train", "categ.csv", "--epochs", "20", "--targets", "0.5", "--refine", "false"];
+    let t = ok(&[&args[..], &["--bin-by", "eta:-1.3,1.25,1.3"]].concat(), dir);
+    assert!(t.contains("events have eta outside the bin edges [-1.3, 1.3)"), "{t}");
+    assert!(t.contains("bin 1 [1.25, 1.3) of eta has only"), "{t}");
+    assert!(!t.contains("bin 0 [-1.3, 1.25) of eta has only"), "{t}");
+    let t = ok(&[&args[..], &["--bin-by", "eta:-2.5,0,2.5"]].concat(), dir);
+    assert!(!t.contains("warning"), "{t}");
+}

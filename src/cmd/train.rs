@@ -11,6 +11,8 @@ use std::path::PathBuf;
 use anyhow::{bail, Context, Result};
 use cabin_infer::doc::CutsFile;
 use cabin_infer::Op;
+use cabin_train::binned::BinSpec;
+use cabin_train::data::{Dataset, Split};
 use cabin_train::hard::GeneticOptions;
 use cabin_train::kernel::Precision;
 use cabin_train::loss::Smoothness;
@@ -20,7 +22,7 @@ use clap::ValueEnum;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::beyond_args::TrainBeyond;
-use super::data_args::DataArgs;
+use super::data_args::{DataArgs, FEW_EVENTS};
 use crate::output::write_atomic;
 
 /// Named recipe.
@@ -303,6 +305,48 @@ pub fn config_for(a: &Args, ga_elsewhere: bool) -> Result<TrainConfig> {
     Ok(c)
 }
 
+/// Warnings about a binning: events outside the edges (they fail every working point) and
+/// bins with fewer than `FEW_EVENTS` training events of a class. Nothing if the variable is
+/// not loaded (training then fails with its own error).
+fn bin_warnings(ds: &Dataset, split: &Split, spec: &BinSpec) -> Vec<String> {
+    let Some(k) = ds.features.iter().position(|f| f == &spec.feature) else { return Vec::new() };
+    let (lo, hi) = (spec.edges[0], spec.edges[spec.edges.len() - 1]);
+    let col = &ds.columns[k];
+    let bin = |v: f64| spec.edges.windows(2).position(|e| v >= e[0] && v < e[1]);
+    let mut out = Vec::new();
+    let outside = col.iter().filter(|&&v| bin(v).is_none()).count();
+    if outside > 0 {
+        out.push(format!(
+            "{outside} of {} events have {} outside the bin edges [{lo}, {hi}): they fail every \
+             working point",
+            col.len(),
+            spec.feature
+        ));
+    }
+    let bins = spec.edges.len() - 1;
+    let mut counts = vec![[0usize; 2]; bins];
+    for &r in &split.train {
+        if let Some(b) = bin(col[r]) {
+            counts[b][usize::from(!ds.is_signal[r])] += 1;
+        }
+    }
+    for (b, c) in counts.iter().enumerate() {
+        for (class, n) in [("signal", c[0]), ("background", c[1])] {
+            if n < FEW_EVENTS {
+                out.push(format!(
+                    "bin {b} [{}, {}) of {} has only {} in the training split: its cuts are \
+                     fitted to few events",
+                    spec.edges[b],
+                    spec.edges[b + 1],
+                    spec.feature,
+                    super::count(n, &format!("{class} event"))
+                ));
+            }
+        }
+    }
+    out
+}
+
 /// The result table: target, test efficiencies, cuts.
 pub fn table(doc: &CutsFile) -> String {
     let mut s = format!("{:>7}  {:>9}  {:>9}  cuts\n", "target", "test sig", "test bkg");
@@ -390,6 +434,11 @@ pub fn run(args: Args) -> Result<()> {
         Progress::Refining => bar.set_message("hard-cut refinement"),
     };
     let binning = args.beyond.binning()?;
+    if let Some(spec) = &binning {
+        for w in bin_warnings(&ds, &split, spec) {
+            eprintln!("warning: {w}");
+        }
+    }
     if binning.is_some() && cfg.learn_weights.is_some() {
         anyhow::bail!("--learn-weights does not combine with --bin-by (binned cuts)");
     }
@@ -420,11 +469,11 @@ pub fn run(args: Args) -> Result<()> {
     if let Some(t) = doc.extra.get("timing") {
         let ms = t.get("ms_per_epoch").and_then(|v| v.as_f64()).unwrap_or(0.0);
         let total = t.get("total_seconds").and_then(|v| v.as_f64()).unwrap_or(0.0);
-        println!(
-            "{} epochs, {ms:.2} ms per epoch, {total:.1} s in total; wrote {}",
-            cfg.epochs,
-            args.output.display()
-        );
+        let stage = match (&cfg.genetic, cfg.epochs) {
+            (Some(_), _) => "genetic search".to_string(),
+            (None, n) => format!("{}, {ms:.2} ms per epoch", super::count(n, "epoch")),
+        };
+        println!("{stage}, {total:.1} s in total; wrote {}", args.output.display());
     }
     Ok(())
 }

@@ -372,6 +372,7 @@ pub fn train_binned(
         json!({
             "total_seconds": start.elapsed().as_secs_f64(),
             "gradient_seconds": grad_seconds,
+            "ms_per_epoch": if cfg.epochs > 0 { 1e3 * grad_seconds / cfg.epochs as f64 } else { 0.0 },
             "hard_seconds": hard_seconds,
             "train_events": split.train.len(),
             "test_events": split.test.len(),
