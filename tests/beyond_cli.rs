@@ -258,3 +258,27 @@ fn binning_warns_about_events_outside_its_edges_and_sparse_bins() {
     let t = ok(&[&args[..], &["--bin-by", "eta:-2.5,0,2.5"]].concat(), dir);
     assert!(!t.contains("warning"), "{t}");
 }
+
+#[test]
+fn plot_of_a_binned_file_draws_one_line_per_bin_and_the_combined_roc() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    category_csv(dir);
+    let args = ["train", "categ.csv", "--epochs", "20", "--targets", "0.5,0.9", "--refine"];
+    ok(&[&args[..], &["false", "--bin-by", "eta:-2.5,-1.3,1.3,2.5", "-o", "b.json"]].concat(), dir);
+    ok(&["plot", "b.json", "-o", "figs", "--no-data"], dir);
+    let cuts = std::fs::read_to_string(dir.join("figs/cuts.svg")).unwrap();
+    assert!(cuts.contains("one line per bin of eta"), "title");
+    for bin in ["eta in [-2.5, -1.3)", "eta in [-1.3, 1.3)", "eta in [1.3, 2.5)"] {
+        assert!(cuts.contains(&format!("keep var1 &gt; cut, {bin}")), "no line for {bin}");
+    }
+    assert!(!cuts.contains("keep eta"), "the bin variable is drawn as a cut");
+    // The ROC is the working points' (all bins together): signal efficiencies near the
+    // targets, not the per-bin rows' fractions of all events.
+    let doc = json(&dir.join("b.json"));
+    let combined = doc["binning"]["combined"].as_array().unwrap();
+    let sig = combined[1]["test"]["eff_sig"].as_f64().unwrap();
+    assert!((sig - 0.9).abs() < 0.05, "{sig}");
+    let roc = std::fs::read_to_string(dir.join("figs/roc.svg")).unwrap();
+    assert!(roc.contains("cabin cuts, test"), "ROC legend");
+}

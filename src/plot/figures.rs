@@ -220,15 +220,52 @@ fn legend_size<DB: DrawingBackend>(
 /// The legend symbol area: a 24-pixel sample of the line and 12 pixels of space before the text.
 const LEGEND_SYMBOL: u32 = 36;
 
+/// The working-point rows drawn as one line each: per bin for a binned file (with the bin's
+/// label), else all rows.
+fn row_groups(file: &CutsFile) -> (Option<String>, Vec<(Option<String>, std::ops::Range<usize>)>) {
+    let n = file.working_points.len();
+    match cabin_infer::binned::file_binning(file).ok().flatten() {
+        Some(b) => {
+            let p = b.bins.points;
+            let groups = (0..b.bins.bins)
+                .map(|j| {
+                    let label = format!(
+                        "{} in [{}, {})",
+                        b.feature,
+                        tick(b.edges[j]),
+                        tick(b.edges[j + 1])
+                    );
+                    (Some(label), j * p..(j + 1) * p)
+                })
+                .collect();
+            (Some(b.feature), groups)
+        }
+        None => (None, vec![(None, 0..n)]),
+    }
+}
+
 fn cuts<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, file: &CutsFile) -> Result<()> {
-    let feats = cut_features(file);
-    let title = if file.quantization.is_some() {
-        "Cuts against the target signal efficiency (solid: keep above, dashed: keep below; \
-         squares: fixed-point thresholds)"
-    } else {
-        "Cuts against the target signal efficiency (solid: keep above, dashed: keep below)"
+    let (bin_feature, groups) = row_groups(file);
+    // The bin variable only selects a bin's thresholds; it is not a cut of the selection.
+    let feats: Vec<(String, Vec<usize>)> = cut_features(file)
+        .into_iter()
+        .filter(|(name, _)| bin_feature.as_ref() != Some(name))
+        .collect();
+    let title = match (file.quantization.is_some(), &bin_feature) {
+        (true, None) => "Cuts against the target signal efficiency (solid: keep above, dashed: \
+                         keep below; squares: fixed-point thresholds)"
+            .to_string(),
+        (false, None) => {
+            "Cuts against the target signal efficiency (solid: keep above, dashed: keep below)"
+                .to_string()
+        }
+        (q, Some(f)) => format!(
+            "Cuts against the target signal efficiency, one line per bin of {f} (solid: keep \
+             above, dashed: keep below{})",
+            if q { "; squares: fixed-point thresholds" } else { "" }
+        ),
     };
-    let root = root.margin(8, 0, 0, 0).titled(title, (FONT, 20)).map_err(de)?;
+    let root = root.margin(8, 0, 0, 0).titled(&title, (FONT, 20)).map_err(de)?;
     let panels = root.split_evenly(grid(feats.len()));
     let targets: Vec<f64> = file.working_points.iter().map(|w| w.target).collect();
     let (xlo, xhi) = padded(
@@ -268,17 +305,23 @@ fn cuts<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, file: &CutsFile) -> R
             .map_err(de)?;
         let mut labels = Vec::new();
         let mut occupied = Vec::new();
-        for (j, &s) in slots.iter().enumerate() {
+        let series = slots
+            .iter()
+            .enumerate()
+            .flat_map(|(j, &s)| groups.iter().enumerate().map(move |(g, group)| (j, s, g, group)));
+        for (j, s, g, (bin, rows)) in series {
             let op = file.working_points[0].cuts[s].op;
-            let pts: Vec<(f64, f64)> = file
-                .working_points
+            let pts: Vec<(f64, f64)> = file.working_points[rows.clone()]
                 .iter()
                 .map(|w| (w.target, w.cuts[s].value))
                 .filter(|p| p.1.is_finite())
                 .collect();
             occupied.extend(sampled(&pts));
-            let style = line(slot_color(j), 2);
-            let label = format!("keep {name} {op} cut");
+            let style = line(slot_color(j + g), 2);
+            let label = match bin {
+                Some(b) => format!("keep {name} {op} cut, {b}"),
+                None => format!("keep {name} {op} cut"),
+            };
             labels.push(label.clone());
             if is_greater(op) {
                 chart
@@ -407,24 +450,39 @@ fn auc_label(r: &Roc) -> String {
     r.with_ends().auc().map(|a| format!(" (AUC {a:.3})")).unwrap_or_default()
 }
 
+/// The combined (all bins) efficiencies of `split` (`train` or `test`) per working point of a
+/// binned file; `None` for a flat file or a binning section without them.
+fn combined(file: &CutsFile, split: &str) -> Option<Vec<RocPoint>> {
+    let rows = file.extra.get("binning")?.get("combined")?.as_array()?;
+    rows.iter()
+        .map(|r| {
+            let e = r.get(split)?;
+            let eff_sig = e.get("eff_sig")?.as_f64()?;
+            let eff_bkg = e.get("eff_bkg")?.as_f64()?;
+            Some(RocPoint { eff_sig, eff_bkg })
+        })
+        .collect()
+}
+
 fn roc_curves(file: &CutsFile, base: &[Summary], fixed: Option<&[Effect]>) -> Vec<Curve> {
     // With the fixed-point figures, the float series is theirs too: the same events and, for
     // a binned file, the same folding over bins, so the two series compare point by point.
+    // A binned file's rows are (bin, working point) pairs; its ROC is that of the working
+    // points, all bins together, as recorded in its `binning` section.
+    let rows = |split: &str| match combined(file, split) {
+        Some(points) => Roc::from_points(points),
+        None => Roc::from_points(file.working_points.iter().map(|w| {
+            let e = if split == "train" { &w.train } else { &w.test };
+            RocPoint { eff_sig: e.eff_sig, eff_bkg: e.eff_bkg }
+        })),
+    };
     let test = match fixed {
         Some(effect) => Roc::from_points(
             effect.iter().map(|e| RocPoint { eff_sig: e.float_eff_sig, eff_bkg: e.float_eff_bkg }),
         ),
-        None => Roc::from_points(
-            file.working_points
-                .iter()
-                .map(|w| RocPoint { eff_sig: w.test.eff_sig, eff_bkg: w.test.eff_bkg }),
-        ),
+        None => rows("test"),
     };
-    let train = Roc::from_points(
-        file.working_points
-            .iter()
-            .map(|w| RocPoint { eff_sig: w.train.eff_sig, eff_bkg: w.train.eff_bkg }),
-    );
+    let train = rows("train");
     let float = if fixed.is_some() { "cabin cuts, float, test" } else { "cabin cuts, test" };
     let mut curves = vec![Curve {
         label: format!("{float}{}", auc_label(&test)),
@@ -854,7 +912,8 @@ fn distributions<DB: DrawingBackend>(
 /// An axis tick: plain decimals with at most three significant digits, exponent form for very
 /// large or small values.
 fn tick(v: f64) -> String {
-    if v == 0.0 || !v.is_finite() {
+    // Rounding noise of an axis step through zero (e.g. -2.2e-16) is zero.
+    if v.abs() < 1e-12 || !v.is_finite() {
         return "0".to_string();
     }
     if v.abs() >= 1e5 || v.abs() < 1e-3 {
@@ -910,8 +969,37 @@ mod tests {
     }
 
     #[test]
+    fn binned_roc_is_the_combined_one() {
+        let wp = |t: f64, sig: f64| {
+            serde_json::json!({
+                "target": t, "cuts": [{"feature": "x", "op": ">", "value": 1.0}],
+                "train": {"eff_sig": sig, "eff_bkg": 0.01}, "test": {"eff_sig": sig, "eff_bkg": 0.01}
+            })
+        };
+        let mut doc = serde_json::json!({
+            "schema": "cabin.cuts/1", "generator": "test",
+            "features": [{"name": "x", "direction": ">", "mean": 0.0, "scale": 1.0}],
+            "working_points": [wp(0.5, 0.2), wp(0.9, 0.3)],
+        });
+        let flat = CutsFile::from_json(&doc.to_string()).unwrap();
+        let sigs = |f: &CutsFile| -> Vec<f64> {
+            roc_curves(f, &[], None)[0].points.iter().map(|p| p.eff_sig).collect()
+        };
+        assert_eq!(sigs(&flat), [0.2, 0.3]);
+        let e = |s: f64| serde_json::json!({"eff_sig": s, "eff_bkg": 0.1});
+        doc["binning"] = serde_json::json!({"combined": [
+            {"target": 0.5, "train": e(0.5), "test": e(0.52)},
+            {"target": 0.9, "train": e(0.9), "test": e(0.88)},
+        ]});
+        let binned = CutsFile::from_json(&doc.to_string()).unwrap();
+        assert_eq!(sigs(&binned), [0.52, 0.88]);
+        assert_eq!(combined(&binned, "train").unwrap()[1].eff_sig, 0.9);
+    }
+
+    #[test]
     fn ticks_are_short() {
         assert_eq!(tick(0.0), "0");
+        assert_eq!(tick(-2.2e-16), "0");
         assert_eq!(tick(0.05), "0.05");
         assert_eq!(tick(0.125), "0.125");
         assert_eq!(tick(12.5), "12.5");
