@@ -222,7 +222,10 @@ const LEGEND_SYMBOL: u32 = 36;
 
 /// The working-point rows drawn as one line each: per bin for a binned file (with the bin's
 /// label), else all rows.
-fn row_groups(file: &CutsFile) -> (Option<String>, Vec<(Option<String>, std::ops::Range<usize>)>) {
+/// A line of the cuts figure: its bin's label (none for a flat file) and its rows.
+type RowGroup = (Option<String>, std::ops::Range<usize>);
+
+fn row_groups(file: &CutsFile) -> (Option<String>, Vec<RowGroup>) {
     let n = file.working_points.len();
     match cabin_infer::binned::file_binning(file).ok().flatten() {
         Some(b) => {
