@@ -148,3 +148,13 @@ fn verify_counts_repeated_vectors_once() {
         assert!(out.contains(&format!("OK: {n} vectors")), "{out}");
     }
 }
+
+#[test]
+fn targets_given_twice_is_an_error_not_a_merge() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_events(&tmp.path().join("e.csv"), 400);
+    let o = cabin(tmp.path(), &["train", "e.csv", "--targets", "0.5", "--targets", "0.5,0.9"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("'--targets <TARGETS>' cannot be used multiple times"), "{o:?}");
+    assert!(!tmp.path().join("cuts.json").exists());
+}

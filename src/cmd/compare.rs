@@ -89,7 +89,9 @@ fn scan_summary(doc: &CutsFile, seconds: f64) -> Summary {
         auc: scan.with_ends().auc(),
         eff_bkg_at: SUMMARY_EFFS
             .iter()
-            .map(|&s| BkgAt { eff_sig: s, eff_bkg: scan.eff_bkg_at(s) })
+            // Through (0,0) and (1,1), as the AUC: a point a little off the scan's range still
+            // has a figure.
+            .map(|&s| BkgAt { eff_sig: s, eff_bkg: scan.with_ends().eff_bkg_at(s) })
             .collect(),
         train_seconds: seconds,
         roc: scan.points,

@@ -48,7 +48,7 @@ impl Rows {
 /// Options of `cabin eval`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// The cut file (`cabin.cuts/1`) to evaluate; it is never modified unless -o names it.
+    /// The cut file (`cabin.cuts/1`) to evaluate; it is never modified (-o may not name it).
     #[arg(value_name = "CUTS.json")]
     pub cuts: PathBuf,
 

@@ -123,7 +123,13 @@ pub struct Args {
     #[arg(long, value_enum, help_heading = "Training")]
     pub smoothness: Option<SmoothnessArg>,
     /// Target signal efficiencies, e.g. `0.1,0.5,0.9` (default 0.01,0.05,0.1,0.2,...,0.9,0.93,0.95).
-    #[arg(long, allow_hyphen_values = true, value_delimiter = ',', help_heading = "Training")]
+    #[arg(
+        long,
+        allow_hyphen_values = true,
+        value_delimiter = ',',
+        action = clap::ArgAction::Set,
+        help_heading = "Training"
+    )]
     pub targets: Option<Vec<f64>>,
     /// Cut directions by feature, e.g. `met:>,dphi:<`; unlisted features are automatic.
     #[arg(long, value_delimiter = ',', value_name = "FEATURE:OP", help_heading = "Training")]
