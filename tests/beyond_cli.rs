@@ -199,7 +199,15 @@ fn binned_cuts_beat_unbinned_cuts_on_a_category_toy_and_export() {
         assert_eq!(p["eff_bkg"], c["test"]["eff_bkg"], "{p} vs {c}");
     }
     // The flat table goes through quantisation, every export target and the simulator.
-    ok(&["quantize", "bin.json", "--auto", "--bits", "16", "-o", "bin_q.json"], dir);
+    let q = ok(&["quantize", "bin.json", "--auto", "--bits", "16", "-o", "bin_q.json"], dir);
+    assert!(q.contains("per working point over all 3 bins of eta"), "{q}");
+    let rows = q.lines().skip_while(|l| !l.trim_start().starts_with("target")).skip(1);
+    let targets: Vec<&str> = rows
+        .take_while(|l| !l.trim().is_empty())
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(targets[..3], ["0.500", "0.700", "0.900"], "{q}");
+    assert!(!targets[3].starts_with("0."), "more rows than working points: {q}");
     // eval of the quantised binned file folds the fixed-point rows too: 3 working points.
     ok(&["eval", "bin_q.json", "-o", "bin_qe.json"], dir);
     let fixed = &json(&dir.join("bin_qe.json"))["evaluation"]["fixed_point"];

@@ -124,7 +124,7 @@ pub fn run(args: Args) -> Result<()> {
         }
     }
     write_atomic(&args.output, out.file.to_json().as_bytes())?;
-    print_report(&out, split.test.len());
+    print_report(&file, &out, split.test.len());
     for line in large_changes(&out.effect) {
         eprintln!("warning: {line}");
     }
@@ -219,7 +219,7 @@ fn large_changes(effect: &[quantize::Effect]) -> Vec<String> {
         .collect()
 }
 
-fn print_report(out: &Outcome, test_events: usize) {
+fn print_report(file: &CutsFile, out: &Outcome, test_events: usize) {
     let w = out.choices.iter().map(|c| c.feature.len()).max().unwrap_or(0).max(7);
     println!(
         "{:<w$} {:>9} {:>8} {:>25} {:>10} {:>10}",
@@ -233,15 +233,34 @@ fn print_report(out: &Outcome, test_events: usize) {
         );
     }
     println!();
+    // A binned file's rows are (bin, working point) pairs: report its working points, all bins
+    // together, as every other command does.
+    let binning = cabin_infer::binned::file_binning(file).ok().flatten();
+    let folded;
+    let effect = match &binning {
+        Some(b) => {
+            folded = cabin_train::binned::fold_effects(&out.effect, b.bins.bins, b.bins.points);
+            &folded
+        }
+        None => &out.effect,
+    };
+    let scope = match &binning {
+        Some(b) => format!(
+            ", per working point over all {} of {}",
+            super::count(b.bins.bins, "bin"),
+            b.feature
+        ),
+        None => String::new(),
+    };
     println!(
-        "efficiency change from quantisation on the test split ({}):",
+        "efficiency change from quantisation on the test split ({}{scope}):",
         super::count(test_events, "event")
     );
     println!(
         "{:>7} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8}",
         "target", "eff_sig", "fixed", "delta", "eff_bkg", "fixed", "delta", "flipped"
     );
-    for e in &out.effect {
+    for e in effect {
         println!(
             "{:>7.3} {:>10.6} {:>10.6} {:>+10.2e} {:>10.6} {:>10.6} {:>+10.2e} {:>8}",
             e.target,
