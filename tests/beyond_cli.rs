@@ -8,7 +8,7 @@ use std::process::Output;
 use serde_json::Value;
 
 mod common;
-use common::{cabin, on_path};
+use common::{cabin, on_path, uniform};
 
 fn text(o: &Output) -> String {
     format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
@@ -29,11 +29,7 @@ fn json(path: &Path) -> Value {
 /// 3000 events: signal mass ~ N(125, 4) and `pt` ~ 40 + exp; background mass uniform on
 /// [60, 200] and `pt` ~ 20 + exp. Deterministic (a fixed LCG), written as CSV with a label.
 fn mass_csv(dir: &Path) -> PathBuf {
-    let mut s = 12345u64;
-    let mut uni = || {
-        s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        ((s >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-    };
+    let mut uni = uniform(12345);
     let mut csv = String::from("mass,pt,label\n");
     for i in 0..3000 {
         let sig = i % 3 == 0;
@@ -140,11 +136,7 @@ fn significance_objective_records_its_settings_and_eval_reports_z() {
 /// Generated so that this test, which goes on through every export target, needs no
 /// `../shared`; `tests/binned_root.rs` trains on the real ROOT file through the loader.
 fn category_csv(dir: &Path) -> PathBuf {
-    let mut s = 99u64;
-    let mut uni = || {
-        s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        ((s >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-    };
+    let mut uni = uniform(99);
     let mut csv = String::from("var1,var2,var3,var4,eta,label\n");
     for i in 0..8000 {
         let sig = i % 2 == 0;

@@ -6,15 +6,11 @@ use std::path::Path;
 use serde_json::Value;
 
 mod common;
-use common::cabin;
+use common::{cabin, uniform};
 
 /// 3000 events: `pt` higher for signal, `iso` lower for signal.
 fn write_csv(dir: &Path) {
-    let mut s = 5u64;
-    let mut uni = || {
-        s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        ((s >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-    };
+    let mut uni = uniform(5);
     let mut csv = String::from("pt,iso,label\n");
     for i in 0..3000 {
         let sig = i % 2 == 0;

@@ -6,7 +6,7 @@ use std::path::Path;
 use serde_json::Value;
 
 mod common;
-use common::{cabin, on_path};
+use common::{cabin, on_path, uniform};
 
 fn ok(args: &[&str], dir: &Path) -> String {
     let o = cabin(args, dir);
@@ -18,11 +18,7 @@ fn ok(args: &[&str], dir: &Path) -> String {
 
 /// 2000 events: `pt` higher for signal, `iso` lower for signal, `noise` the same for both.
 fn write_csv(dir: &Path) {
-    let mut s = 99u64;
-    let mut uni = || {
-        s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        ((s >> 11) as f64 + 0.5) / (1u64 << 53) as f64
-    };
+    let mut uni = uniform(99);
     let mut csv = String::from("pt,iso,noise,label\n");
     for i in 0..2000 {
         let sig = i % 2 == 0;

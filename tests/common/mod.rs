@@ -20,3 +20,13 @@ pub fn on_path(tool: &str) -> bool {
     }
     found
 }
+
+/// A seeded stream of uniform numbers in (0, 1) (64-bit LCG, top 53 bits), so generated test
+/// files are the same on every run and machine.
+pub fn uniform(seed: u64) -> impl FnMut() -> f64 {
+    let mut s = seed;
+    move || {
+        s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((s >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    }
+}
