@@ -399,6 +399,10 @@ fn report(e: &Evaluation, z: &[(f64, f64, f64)]) -> String {
             p.target, p.eff_sig, p.eff_bkg, p.n_sig, p.n_bkg, ys, yb, zv
         ));
     }
+    s.push_str(
+        "s, b: expected yields, lumi x cross-section weight x the class's total weight in the \
+         whole data (all splits) x eff\n",
+    );
     s.push_str(&format!("AUC {:.4} (trapezoid through (0,0) and (1,1))\n", e.area.auc));
     s.push_str("cut smoothness: total variation (in sd), reversals, order violations\n");
     for c in &e.smoothness {
