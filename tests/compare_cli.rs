@@ -113,3 +113,13 @@ fn genetic_flag_adds_the_genetic_search_row() {
     let ga = base.iter().find(|b| b["method"] == "genetic cut search").expect("a genetic row");
     assert!(ga["auc"].as_f64().unwrap() > 0.6, "{ga}");
 }
+
+#[test]
+fn binned_cuts_are_refused_rather_than_trained_flat() {
+    let dir = tempfile::tempdir().unwrap();
+    let (run, out) = compare(dir.path(), &["--bin-by", "x:0,1,3"]);
+    assert_eq!(run.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(err.contains("does not train binned cuts"), "{err}");
+    assert!(!out.exists());
+}

@@ -121,6 +121,12 @@ pub fn table(rows: &[Summary]) -> String {
 
 /// Runs `cabin compare`.
 pub fn run(args: Args) -> Result<()> {
+    if args.train.beyond.binning()?.is_some() {
+        anyhow::bail!(
+            "cabin compare does not train binned cuts (--bin-by); compare a binned file with \
+             `cabin eval`"
+        );
+    }
     let mut cfg = train::config_for(&args.train, args.genetic)?;
     let ga_options = train::genetic_options(&args.train);
     if args.genetic {
