@@ -305,10 +305,16 @@ pub fn fixed_effect(
         return Ok(None);
     }
     let flat = quantize::effect(doc, ds, rows).context("cannot evaluate the fixed-point cuts")?;
-    Ok(Some(match binning {
+    Ok(Some(fold_over_bins(flat, binning)))
+}
+
+/// `quantize::effect`'s rows as working points: a binned file's (bin, point) rows folded over
+/// its disjoint bins, a flat file's unchanged.
+pub fn fold_over_bins(flat: Vec<Effect>, binning: Option<&FileBinning>) -> Vec<Effect> {
+    match binning {
         Some(b) => cabin_train::binned::fold_effects(&flat, b.bins.bins, b.bins.points),
         None => flat,
-    }))
+    }
 }
 
 /// Area figures of the fixed-point ROC points.

@@ -236,14 +236,7 @@ fn print_report(file: &CutsFile, out: &Outcome, test_events: usize) {
     // A binned file's rows are (bin, working point) pairs: report its working points, all bins
     // together, as every other command does.
     let binning = cabin_infer::binned::file_binning(file).ok().flatten();
-    let folded;
-    let effect = match &binning {
-        Some(b) => {
-            folded = cabin_train::binned::fold_effects(&out.effect, b.bins.bins, b.bins.points);
-            &folded
-        }
-        None => &out.effect,
-    };
+    let effect = super::eval::fold_over_bins(out.effect.clone(), binning.as_ref());
     let scope = match &binning {
         Some(b) => format!(
             ", per working point over all {} of {}",
@@ -260,7 +253,7 @@ fn print_report(file: &CutsFile, out: &Outcome, test_events: usize) {
         "{:>7} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8}",
         "target", "eff_sig", "fixed", "delta", "eff_bkg", "fixed", "delta", "flipped"
     );
-    for e in effect {
+    for e in &effect {
         println!(
             "{:>7.3} {:>10.6} {:>10.6} {:>+10.2e} {:>10.6} {:>10.6} {:>+10.2e} {:>8}",
             e.target,

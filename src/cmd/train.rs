@@ -318,9 +318,8 @@ fn bin_warnings(ds: &Dataset, split: &Split, spec: &BinSpec) -> Vec<String> {
     let Some(k) = ds.features.iter().position(|f| f == &spec.feature) else { return Vec::new() };
     let (lo, hi) = (spec.edges[0], spec.edges[spec.edges.len() - 1]);
     let col = &ds.columns[k];
-    let bin = |v: f64| spec.edges.windows(2).position(|e| v >= e[0] && v < e[1]);
     let mut out = Vec::new();
-    let outside = col.iter().filter(|&&v| bin(v).is_none()).count();
+    let outside = col.iter().filter(|&&v| spec.bin_of(v).is_none()).count();
     if outside > 0 {
         out.push(format!(
             "{outside} of {} events have {} outside the bin edges [{lo}, {hi}): they fail every \
@@ -329,10 +328,9 @@ fn bin_warnings(ds: &Dataset, split: &Split, spec: &BinSpec) -> Vec<String> {
             spec.feature
         ));
     }
-    let bins = spec.edges.len() - 1;
-    let mut counts = vec![[0usize; 2]; bins];
+    let mut counts = vec![[0usize; 2]; spec.bins()];
     for &r in &split.train {
-        if let Some(b) = bin(col[r]) {
+        if let Some(b) = spec.bin_of(col[r]) {
             counts[b][usize::from(!ds.is_signal[r])] += 1;
         }
     }
