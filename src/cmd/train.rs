@@ -150,6 +150,10 @@ pub struct Args {
     /// average the cuts (default 4; 0 or 1 = refine once on the whole split; paper 0).
     #[arg(long, help_heading = "Training")]
     pub refine_bags: Option<usize>,
+    /// With bagging, average only the bags that found the best bag's valley at each working
+    /// point (default true; false averages every bag).
+    #[arg(long, help_heading = "Training")]
+    pub bag_agree: Option<bool>,
     /// With bagging, recalibrate onto the target plus the signal efficiency's cross-fitted
     /// optimism (default false).
     #[arg(long, help_heading = "Training")]
@@ -277,6 +281,9 @@ pub fn config_for(a: &Args, ga_elsewhere: bool) -> Result<TrainConfig> {
     }
     if let Some(b) = a.refine_bags {
         c.refine_bags = b;
+    }
+    if let Some(b) = a.bag_agree {
+        c.bag_agree = b;
     }
     if let Some(r) = a.recal_crossfit {
         c.recal_crossfit = r;

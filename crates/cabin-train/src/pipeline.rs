@@ -26,7 +26,10 @@
 //! class-stratified folds (deterministic for the seed), the search runs `K` times from the same
 //! gradient solution, each time without one fold, and every threshold becomes the mean of the
 //! `K` results. Averaging removes the part of each result that follows one subsample's
-//! fluctuations.
+//! fluctuations. It only does so among results in the same valley: per working point, the
+//! mean takes the bags whose cuts, judged on the whole training split at the target, come
+//! close to the best bag's background ([`hard::agreeing_mean`]; the bags kept are recorded
+//! as `refine_bags_kept`).
 //!
 //! Each bag's result is also measured on the fold it did not see. The mean over bags of
 //! `eff_sig(own events) - eff_sig(held-out fold)` per working point is the optimism of the
@@ -126,6 +129,11 @@ pub struct TrainConfig {
     /// the whole training split.
     #[serde(default)]
     pub refine_bags: usize,
+    /// With bagging, average per working point only the bags whose cuts, judged on the whole
+    /// training split at the target, come close to the best bag's background
+    /// ([`hard::agreeing_mean`]); false averages every bag.
+    #[serde(default = "yes")]
+    pub bag_agree: bool,
     /// After the refinement, make the selections nested across working points (every cut
     /// loosens as the target rises; [`hard::nest`]). Off by default: as a projection after
     /// the search it costs background efficiency at high targets (see the crate README).
@@ -168,6 +176,10 @@ pub struct TrainConfig {
     pub learn_weights: Option<crate::learned::WeightBound>,
 }
 
+fn yes() -> bool {
+    true
+}
+
 impl Default for TrainConfig {
     fn default() -> Self {
         TrainConfig {
@@ -186,6 +198,7 @@ impl Default for TrainConfig {
             refine_restarts: true,
             refine_passes: 3,
             refine_bags: 4,
+            bag_agree: true,
             nested: false,
             recalibrate: true,
             recal_crossfit: false,
@@ -593,6 +606,7 @@ pub fn train(
     };
     let hard_start = Instant::now();
     let mut refine_starts: Option<Vec<hard::Start>> = None;
+    let mut bags_kept: Option<Vec<Vec<usize>>> = None;
     let mut recal_delta: Option<Vec<f64>> = None;
     // Per working point: mean over bags of (signal efficiency on the bag - on its held-out fold).
     let mut optimism: Option<Vec<f64>> = None;
@@ -613,7 +627,7 @@ pub fn train(
         if cfg.refine_bags >= 2 {
             let folds = folds(&split.train, &ds.is_signal, cfg.refine_bags, cfg.seed);
             let start = table.thresholds.clone();
-            let mut sum = vec![0.0; start.len()];
+            let mut bags = Vec::with_capacity(folds.len());
             for f in 0..folds.len() {
                 let rows: Vec<usize> = folds
                     .iter()
@@ -627,7 +641,7 @@ pub fn train(
                 if f == 0 {
                     refine_starts = Some(starts);
                 }
-                sum.iter_mut().zip(&table.thresholds).for_each(|(s, t)| *s += t);
+                bags.push(table.thresholds.clone());
                 let view = table.view().map_err(HardError::from)?;
                 let fit = hard::efficiencies(&view, &bag)?;
                 let out = hard::efficiencies(&view, &Events { rows: &folds[f], ..train_events })?;
@@ -637,8 +651,11 @@ pub fn train(
                     *o += (a.eff_sig - b.eff_sig) / k;
                 }
             }
-            let k = folds.len() as f64;
-            table.thresholds = sum.into_iter().map(|s| s / k).collect();
+            let opts = RecalOptions { scales: Some(scaler.scale.clone()) };
+            let mean =
+                hard::agreeing_mean(&table, &bags, &targets, &train_events, &opts, cfg.bag_agree)?;
+            table.thresholds = mean.thresholds;
+            bags_kept = Some(mean.kept);
         } else {
             refine_starts =
                 Some(refine_passes(&mut table, &targets, &train_events, &opts, passes)?);
@@ -688,6 +705,9 @@ pub fn train(
             }
             if let Some(s) = &refine_starts {
                 extra.insert("refine_start".into(), json!(s[e]));
+            }
+            if let Some(k) = &bags_kept {
+                extra.insert("refine_bags_kept".into(), json!(k[e]));
             }
             if let Some(o) = &optimism {
                 extra.insert("signal_optimism".into(), json!(o[e]));

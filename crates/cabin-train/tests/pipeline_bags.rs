@@ -66,7 +66,17 @@ fn bagged_default_is_deterministic_and_on_target() {
         let s = w.train.eff_sig;
         assert!(s >= w.target - 1e-9 && s < w.target + 2e-3, "target {}: {s}", w.target);
     }
+    for w in &p.working_points {
+        let kept = w.extra["refine_bags_kept"].as_array().expect("bags kept are recorded");
+        assert!(!kept.is_empty() && kept.iter().all(|k| k.as_u64().is_some_and(|k| k < 4)));
+    }
+    let every = TrainConfig { bag_agree: false, ..config(4) };
+    let e = train(&ds, &sp, &every, &mut |_| {}).expect("training runs");
+    for w in &e.working_points {
+        assert_eq!(w.extra["refine_bags_kept"], serde_json::json!([0, 1, 2, 3]));
+    }
     let single = train(&ds, &sp, &config(1), &mut |_| {}).expect("training runs");
     assert_ne!(cuts(&a), cuts(&single), "bagging changes the cuts");
     assert!(single.working_points.iter().all(|w| !w.extra.contains_key("signal_optimism")));
+    assert!(single.working_points.iter().all(|w| !w.extra.contains_key("refine_bags_kept")));
 }

@@ -17,6 +17,8 @@
 //!   target rises) by isotonic regression of each cut over the targets.
 //! - [`genetic`]: the peer cabin is judged against: a genetic search for each working point's
 //!   cuts, in the style of TMVA's `MethodCuts` with `FitMethod=GA` (see [`genetic()`]).
+//! - [`agreeing_mean`]: combine the bags of a bagged refinement, averaging only the bags
+//!   that found the best bag's valley.
 //! - [`recalibrate`]: per working point, move all cuts together so that the hard training signal
 //!   efficiency equals the target (an exact weighted quantile; see [`recalibrate()`]).
 //!
@@ -25,12 +27,14 @@
 use cabin_infer::{CutTable, TableError};
 use serde::Serialize;
 
+mod bags;
 mod genetic;
 mod nest;
 mod recal;
 mod refine;
 mod work;
 
+pub use bags::{agreeing_mean, BagMean};
 pub use genetic::{genetic, GeneticOptions, GeneticPoint};
 pub use nest::nest;
 pub use recal::{recalibrate, RecalOptions, RecalPoint, RecalReport};
@@ -168,6 +172,14 @@ pub enum HardError {
         value: String,
         /// What is accepted.
         expected: String,
+    },
+    /// A bag of refined thresholds whose length is not the table's.
+    #[error("a bag has {got} thresholds, expected {expected} (working points x slots)")]
+    BagShape {
+        /// Thresholds in the bag.
+        got: usize,
+        /// Thresholds of the table.
+        expected: usize,
     },
     /// The cut table is malformed.
     #[error("{0}")]
