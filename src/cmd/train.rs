@@ -143,6 +143,10 @@ pub struct Args {
     /// Restart the refinement from neighbouring working points (default true).
     #[arg(long, help_heading = "Training")]
     pub restarts: Option<bool>,
+    /// The refinement's pair stage: every pair of cuts moves to its exact joint optimum
+    /// (default true).
+    #[arg(long, help_heading = "Training")]
+    pub pairs: Option<bool>,
     /// Refinement passes, each restarting from the previous pass's neighbours (default 3).
     #[arg(long, help_heading = "Training")]
     pub refine_passes: Option<usize>,
@@ -275,6 +279,9 @@ pub fn config_for(a: &Args, ga_elsewhere: bool) -> Result<TrainConfig> {
     }
     if let Some(r) = a.restarts {
         c.refine_restarts = r;
+    }
+    if let Some(p) = a.pairs {
+        c.refine_pairs = p;
     }
     if let Some(p) = a.refine_passes {
         c.refine_passes = p;

@@ -237,6 +237,7 @@ pub fn train_binned(
         if cfg.refine {
             let opts = RefineOptions {
                 restarts: cfg.refine_restarts,
+                pairs: cfg.refine_pairs,
                 scales: Some(scaler.scale.clone()),
                 ..RefineOptions::default()
             };

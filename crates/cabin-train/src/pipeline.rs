@@ -120,6 +120,10 @@ pub struct TrainConfig {
     pub refine: bool,
     /// Restart the refinement from neighbouring working points.
     pub refine_restarts: bool,
+    /// Run the refinement's pair stage (every pair of cuts moved to its exact joint optimum;
+    /// see [`hard::refine`]).
+    #[serde(default = "yes")]
+    pub refine_pairs: bool,
     /// Refinement passes; each later pass restarts from the previous pass's refined
     /// neighbours, so a good working point can spread along the scan.
     pub refine_passes: usize,
@@ -196,6 +200,7 @@ impl Default for TrainConfig {
             init: Init::Quantile,
             refine: true,
             refine_restarts: true,
+            refine_pairs: true,
             refine_passes: 3,
             refine_bags: 4,
             bag_agree: true,
@@ -620,6 +625,7 @@ pub fn train(
     if cfg.refine {
         let opts = RefineOptions {
             restarts: cfg.refine_restarts,
+            pairs: cfg.refine_pairs,
             scales: Some(scaler.scale.clone()),
             ..RefineOptions::default()
         };

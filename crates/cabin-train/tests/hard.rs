@@ -143,6 +143,33 @@ fn refinement_keeps_the_target_and_never_raises_background() {
 }
 
 #[test]
+fn the_pair_stage_only_lowers_background_and_is_skipped_for_negative_weights() {
+    for weighted in [false, true] {
+        let s = Sample::new(3000, 5, weighted);
+        let ev = s.events();
+        let base = RefineOptions { restarts: false, smooth_rounds: 0, ..RefineOptions::default() };
+        let mut with = loose_table();
+        let mut without = loose_table();
+        refine(&mut with, &TARGETS, &ev, &base).unwrap();
+        refine(&mut without, &TARGETS, &ev, &RefineOptions { pairs: false, ..base }).unwrap();
+        let a = efficiencies(&with.view().unwrap(), &ev).unwrap();
+        let b = efficiencies(&without.view().unwrap(), &ev).unwrap();
+        if weighted {
+            // Some weights are negative: a quantile of them is not monotone, no pair stage.
+            assert_eq!(with.thresholds, without.thresholds);
+            continue;
+        }
+        let mut gained = 0.0;
+        for p in 0..TARGETS.len() {
+            assert!(a[p].eff_sig >= TARGETS[p] - 1e-12, "point {p}: {:?}", a[p]);
+            assert!(a[p].eff_bkg <= b[p].eff_bkg + 1e-12, "point {p}: {:?} {:?}", a[p], b[p]);
+            gained += b[p].eff_bkg - a[p].eff_bkg;
+        }
+        assert!(gained > 0.0, "the pair stage found nothing on this sample");
+    }
+}
+
+#[test]
 fn refinement_finds_the_exact_optimum_of_a_single_cut() {
     // One feature, one cut: the best cut keeps the highest-valued signal events, so for 30%
     // signal efficiency on 1000 signal events it passes exactly the top 300.

@@ -30,6 +30,7 @@ use serde::Serialize;
 mod bags;
 mod genetic;
 mod nest;
+mod pair;
 mod recal;
 mod refine;
 mod work;

@@ -20,7 +20,15 @@
 //!    `eff_bkg - lambda * eff_sig` (each 1-D step again exact) moves cuts freely; `lambda` is
 //!    bisected so that the signal lands on the target, and every feasible point it reaches is
 //!    polished by the constrained search.
-//! 4. *Smoothing.* Among the thresholds of one cut that keep the signal at or above target and
+//! 4. *Pair stage.* From the best point of the own starts, every pair of cuts in turn moves to
+//!    its exact joint optimum under the constraint ([`super::pair`], `O(n log n)` per pair),
+//!    until a sweep over all pairs moves nothing. This is the move the corners need: one cut
+//!    tightens while another loosens just enough. On the SUSY-like sample it lowers the
+//!    training background by up to .001 at .95 (nine splits: test background -.0014 +- .0007
+//!    at .95, -.0002 +- .0001 at .3-.5, the rest within one standard error), for a third more
+//!    refinement time (11 -> 15 s on two cores). Run on the neighbour restarts too it overfits (test background up by
+//!    .0005-.0008 at .7 and .9) and takes three times as long, so it does not.
+//! 5. *Smoothing.* Among the thresholds of one cut that keep the signal at or above target and
 //!    the background within [`RefineOptions::smooth_slack`] of the refined optimum, the one
 //!    closest to the interpolation of the neighbouring working points' cuts is chosen. This
 //!    mostly places cuts that are inactive, or sit in an empty gap, where they continue the scan.
@@ -34,6 +42,7 @@ use cabin_infer::{Op, Slot};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use super::pair;
 use super::recal::check_targets;
 use super::work::{split, Work};
 use super::{efficiencies, Eff, Events, HardError};
@@ -48,6 +57,9 @@ pub struct RefineOptions {
     pub restarts: bool,
     /// Run the Lagrangian stage (trade signal between cuts; see [`refine()`]).
     pub lagrange: bool,
+    /// Run the pair stage (the exact optimum of every pair of cuts in turn; see [`refine()`]).
+    /// It is skipped for events with negative weights.
+    pub pairs: bool,
     /// Rounds of the smoothing pass (0 = none).
     pub smooth_rounds: usize,
     /// Relative background increase a smoothing move may cost, e.g. `0.002` = 0.2 % of the
@@ -64,6 +76,7 @@ impl Default for RefineOptions {
             max_sweeps: 8,
             restarts: true,
             lagrange: true,
+            pairs: true,
             smooth_rounds: 2,
             smooth_slack: 0.002,
             scales: None,
@@ -157,6 +170,12 @@ pub fn refine(
         if opts.lagrange {
             if let Some(cur) = b.clone() {
                 let r = search.run_lagrange(&cur.th, target, opts.max_sweeps, cur.start);
+                b = Some(keep_better(Some(cur), r));
+            }
+        }
+        if opts.pairs {
+            if let Some(cur) = b.clone() {
+                let r = search.run_pairs(&cur.th, target, opts.max_sweeps, cur.start);
                 b = Some(keep_better(Some(cur), r));
             }
         }
@@ -291,6 +310,8 @@ pub(super) struct Search<'w> {
     /// Number of cuts event `i` fails.
     fails: Vec<u8>,
     groups: Vec<Group>,
+    /// Scratch of the pair step: local event `i` passes every cut but the pair.
+    cand: Vec<bool>,
     steps: usize,
 }
 
@@ -303,6 +324,7 @@ impl<'w> Search<'w> {
             pass: vec![vec![false; work.n]; slots.len()],
             fails: vec![0; work.n],
             groups: Vec::new(),
+            cand: vec![false; work.n],
             steps: 0,
         }
     }
@@ -524,6 +546,78 @@ impl<'w> Search<'w> {
             return keep_better(Some(b), r);
         }
         best.unwrap_or_else(|| self.run(th.to_vec(), target, max_sweeps, start))
+    }
+
+    /// Moves cuts `i` and `j` together to their exact best thresholds under the signal
+    /// constraint ([`super::pair`]); returns whether they moved.
+    fn pair_step(&mut self, i: usize, j: usize, need: f64) -> bool {
+        self.steps += 1;
+        let (pi, pj) = (&self.pass[i], &self.pass[j]);
+        for (e, c) in self.cand.iter_mut().enumerate() {
+            *c = self.fails[e] == u8::from(!pi[e]) + u8::from(!pj[e]);
+        }
+        let (si, sj) = (self.slots[i], self.slots[j]);
+        let Some(b) = pair::best_pair(self.work, &self.cand, si, sj, need) else {
+            return false;
+        };
+        let (cur_s, cur_b) = self.sums();
+        let eps = 1e-12 * (self.work.sum_sig.abs() + self.work.sum_bkg.abs());
+        let improves = |s: f64, bk: f64| bk < cur_b - eps || (bk <= cur_b + eps && s > cur_s + eps);
+        if !improves(b.sig, b.bkg) {
+            return false;
+        }
+        let (Some(ti), Some(tj)) =
+            (pair::threshold(self.work, si, b.a), pair::threshold(self.work, sj, b.b))
+        else {
+            return false;
+        };
+        let old = (self.th[i], self.th[j]);
+        (self.th[i], self.th[j]) = (ti, tj);
+        self.set_pass(i);
+        self.set_pass(j);
+        // The trees' sums are rounded differently from a direct count: check it directly.
+        let (s, bk) = self.sums();
+        if s < need || !improves(s, bk) {
+            (self.th[i], self.th[j]) = old;
+            self.set_pass(i);
+            self.set_pass(j);
+            return false;
+        }
+        // Centre both between the neighbouring values of the events that decide them, as a
+        // single-cut step would.
+        for c in [i, j] {
+            self.build_groups(c);
+            let g = self.current(self.slots[c].op, self.th[c]);
+            if let Some(t) = self.threshold(c, g, None) {
+                self.th[c] = t;
+                self.set_pass(c);
+            }
+        }
+        true
+    }
+
+    /// Pair search from `th`: every pair of cuts in turn moves to its exact joint optimum,
+    /// until a sweep over all pairs moves nothing (at most `max_sweeps`). Needs weights that
+    /// are not negative; otherwise returns the start as it is.
+    fn run_pairs(&mut self, th: &[f64], target: f64, max_sweeps: usize, start: Start) -> Best {
+        self.load(th);
+        let need = self.work.need(target);
+        let s = self.slots.len();
+        if self.work.nonneg {
+            for _ in 0..max_sweeps {
+                let mut moved = false;
+                for i in 0..s {
+                    for j in i + 1..s {
+                        moved |= self.pair_step(i, j, need);
+                    }
+                }
+                if !moved {
+                    break;
+                }
+            }
+        }
+        let (sig, bkg) = self.sums();
+        Best { th: self.th.clone(), sig, bkg, start, feasible: sig >= need }
     }
 
     /// Coordinate search from `th` for target `target`.

@@ -28,6 +28,12 @@ pub(crate) struct Work {
     pub sorted: Vec<Sorted>,
     /// Per input: how far outside the data range an inactive cut is put.
     pub pad: Vec<f64>,
+    /// Per input: its distinct values in ascending order, NaN left out.
+    pub distinct: Vec<Vec<f64>>,
+    /// `rank[k][i]`: index of input `k` of local event `i` in `distinct[k]`; `u32::MAX` for NaN.
+    pub rank: Vec<Vec<u32>>,
+    /// No weight is negative (the pair search needs it).
+    pub nonneg: bool,
 }
 
 impl Work {
@@ -56,9 +62,23 @@ impl Work {
         };
         let mut sorted = Vec::with_capacity(inputs);
         let mut pad = Vec::with_capacity(inputs);
+        let mut distinct = Vec::with_capacity(inputs);
+        let mut rank = Vec::with_capacity(inputs);
         for (c, &scale) in x.iter().zip(&scales) {
             let mut idx: Vec<u32> = (0..n as u32).filter(|&i| !c[i as usize].is_nan()).collect();
             idx.sort_unstable_by(|&a, &b| c[a as usize].total_cmp(&c[b as usize]));
+            let mut d: Vec<f64> = Vec::new();
+            let mut r = vec![u32::MAX; n];
+            for &i in &idx {
+                let v = c[i as usize];
+                // `==`, not `total_cmp`: -0.0 and 0.0 pass and fail every cut together.
+                if d.last() != Some(&v) {
+                    d.push(v);
+                }
+                r[i as usize] = (d.len() - 1) as u32;
+            }
+            distinct.push(d);
+            rank.push(r);
             let v = idx.iter().map(|&i| c[i as usize]).collect();
             let sw = idx.iter().map(|&i| ev.weights[ev.rows[i as usize]]).collect();
             let ss = idx.iter().map(|&i| ev.is_signal[ev.rows[i as usize]]).collect();
@@ -75,6 +95,9 @@ impl Work {
             scales,
             sorted,
             pad,
+            distinct,
+            rank,
+            nonneg: ev.rows.iter().all(|&r| ev.weights[r] >= 0.0),
         })
     }
 
