@@ -282,3 +282,63 @@ fn plot_of_a_binned_file_draws_one_line_per_bin_and_the_combined_roc() {
     let roc = std::fs::read_to_string(dir.join("figs/roc.svg")).unwrap();
     assert!(roc.contains("cabin cuts, test"), "ROC legend");
 }
+
+/// 4000 events: signal `peak` mostly in [3, 3.4] near the top of the background's range
+/// ([-1, 5]), with 15 % far below at -20 that pull its mean under the background's; `pt` as in
+/// [`mass_csv`].
+fn peak_csv(dir: &Path) -> PathBuf {
+    let mut uni = uniform(777);
+    let mut csv = String::from("peak,pt,label\n");
+    for i in 0..4000 {
+        let sig = i % 2 == 0;
+        let (u1, u2, u3) = (uni(), uni(), uni());
+        let peak = match (sig, u1 < 0.15) {
+            (true, true) => -20.0 + u2,
+            (true, false) => 3.0 + 0.4 * u2,
+            (false, _) => -1.0 + 6.0 * u2,
+        };
+        let pt = if sig { 40.0 } else { 20.0 } - 15.0 * u3.ln();
+        csv.push_str(&format!("{peak:.4},{pt:.4},{}\n", sig as u8));
+    }
+    let p = dir.join("peak.csv");
+    std::fs::write(&p, csv).unwrap();
+    p
+}
+
+#[test]
+fn direction_search_flips_a_feature_whose_class_means_mislead_unless_told_not_to() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let data = peak_csv(dir);
+    let d = data.to_str().unwrap();
+    let base =
+        ["train", "--data", d, "--label", "label", "--epochs", "100", "--targets", "0.3,0.5,0.7"];
+    let run = |extra: &[&str], out: &str| -> (String, Value) {
+        let args: Vec<&str> = base.iter().chain(extra).copied().chain(["-o", out]).collect();
+        let t = ok(&args, dir);
+        (t, json(&dir.join(out)))
+    };
+    let direction = |v: &Value| v["features"][0]["direction"].as_str().unwrap().to_string();
+    let bkg_at_half = |v: &Value| v["working_points"][1]["test"]["eff_bkg"].as_f64().unwrap();
+
+    let (t, searched) = run(&[], "searched.json");
+    assert!(t.contains("direction search flipped peak < -> >"), "{t}");
+    assert_eq!(direction(&searched), ">");
+    let trials = searched["direction_search"].as_array().expect("trials recorded");
+    assert!(trials.iter().any(|x| x["feature"] == "peak" && x["to"] == ">"), "{trials:?}");
+
+    let (t, means) = run(&["--direction-search", "false"], "means.json");
+    assert!(!t.contains("direction search"), "{t}");
+    assert_eq!(direction(&means), "<");
+    assert!(means.get("direction_search").is_none());
+    assert!(
+        bkg_at_half(&searched) < 0.7 * bkg_at_half(&means),
+        "flipped {} vs class means {}",
+        bkg_at_half(&searched),
+        bkg_at_half(&means)
+    );
+
+    let (t, given) = run(&["--directions", "peak:<"], "given.json");
+    assert!(!t.contains("flipped peak"), "{t}");
+    assert_eq!(direction(&given), "<", "a given direction is kept");
+}

@@ -162,6 +162,10 @@ pub struct Args {
     /// optimism (default false).
     #[arg(long, help_heading = "Training")]
     pub recal_crossfit: Option<bool>,
+    /// Try the other direction of every feature not in --directions and keep it where a quick
+    /// hard-cut fit of the scan gets better (default true; paper false).
+    #[arg(long, help_heading = "Training")]
+    pub direction_search: Option<bool>,
     /// Make the selections nested: every cut loosens as the target rises (default false; it
     /// costs background at high targets).
     #[arg(long, help_heading = "Training")]
@@ -209,6 +213,26 @@ fn parse_directions(list: &[String]) -> Result<Vec<(String, Op)>> {
 /// The `--ga-*` options as given.
 fn ga_flags(a: &Args) -> [(&'static str, Option<usize>); 3] {
     [("--ga-population", a.ga_population), ("--ga-steps", a.ga_steps), ("--ga-cycles", a.ga_cycles)]
+}
+
+/// The directions the direction search flipped, as one line; `None` if it flipped none.
+fn flipped_directions(doc: &cabin_infer::doc::CutsFile) -> Option<String> {
+    let trials = doc.extra.get("direction_search")?.as_array()?;
+    let flips: Vec<String> = trials
+        .iter()
+        .filter(|t| t["from"] != t["to"])
+        .filter_map(|t| {
+            let (f, a, b) = (t["feature"].as_str()?, t["from"].as_str()?, t["to"].as_str()?);
+            Some(format!("{f} {a} -> {b}"))
+        })
+        .collect();
+    let first = trials.first()?["score_from"].as_f64()?;
+    let last = trials.iter().rev().find(|t| t["from"] != t["to"])?["score_flipped"].as_f64()?;
+    Some(format!(
+        "direction search flipped {} (geometric-mean training background {first:.4} -> \
+         {last:.4}; --direction-search false keeps the class-mean directions)",
+        flips.join(", ")
+    ))
 }
 
 /// The genetic search the `--ga-*` options ask for, seeded with the split's seed.
@@ -294,6 +318,9 @@ pub fn config_for(a: &Args, ga_elsewhere: bool) -> Result<TrainConfig> {
     }
     if let Some(r) = a.recal_crossfit {
         c.recal_crossfit = r;
+    }
+    if let Some(d) = a.direction_search {
+        c.direction_search = d;
     }
     if let Some(n) = a.nested {
         c.nested = n;
@@ -483,6 +510,9 @@ pub fn run(args: Args) -> Result<()> {
     match doc.extra.get("binning") {
         Some(b) => print!("{}", binned_table(b)),
         None => print!("{}", table(&doc)),
+    }
+    if let Some(line) = flipped_directions(&doc) {
+        println!("{line}");
     }
     if let Some(t) = doc.extra.get("timing") {
         let ms = t.get("ms_per_epoch").and_then(|v| v.as_f64()).unwrap_or(0.0);

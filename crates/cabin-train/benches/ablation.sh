@@ -13,8 +13,12 @@ DATA=../shared/data/susy_like_synthetic.csv
 OUT=${1:-target/ablation}
 SEEDS=${SEEDS:-42}
 mkdir -p "$OUT"
-cargo build --release -q
-BIN=${CARGO_TARGET_DIR:-target}/release/cabin
+# BIN=path runs that binary instead of building this checkout (e.g. a copy kept aside while
+# the source changes).
+if [ -z "${BIN:-}" ]; then
+    cargo build --release -q
+    BIN=${CARGO_TARGET_DIR:-target}/release/cabin
+fi
 run() {
     name=$1; shift
     for seed in $SEEDS; do
@@ -28,6 +32,7 @@ run adam_recal --refine false
 run adam_refine_norestart --restarts false --refine-passes 1
 run adam_refine_1pass --refine-passes 1
 run zero_init --init zero
+run no_direction_search --direction-search false
 run no_pairs --pairs false
 run no_bags --refine-bags 1
 run bags_all --bag-agree false
@@ -72,7 +77,7 @@ print("splits: seed %s%s" % (", ".join(seeds), " (means over them)" if len(seeds
 print("%-24s" % "variant" + "".join("%8.3f" % s for s, _ in ga) + "   s")
 print("%-24s" % "genetic search" + "".join("%8.4f" % b for _, b in ga))
 names = ["paper", "adam_only", "adam_recal", "adam_refine_norestart", "adam_refine_1pass",
-         "zero_init", "no_pairs", "no_bags", "bags_all", "bags_crossfit", "bags8", "nested",
+         "zero_init", "no_direction_search", "no_pairs", "no_bags", "bags_all", "bags_crossfit", "bags8", "nested",
          "default"]
 if genetic == "1":
     names.append("genetic")

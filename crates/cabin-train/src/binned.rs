@@ -147,8 +147,8 @@ pub fn train_binned(
 
     // Layout over every feature but the bin variable.
     let scaler = Scaler::fit(ds, &split.train)?;
-    let ops = pipeline::directions(ds, &split.train, cfg)?;
     let inputs: Vec<usize> = (0..ds.features.len()).filter(|&k| k != kb).collect();
+    let (ops, _) = pipeline::directions(ds, &split.train, &scaler, &inputs, cfg)?;
     let windows = crate::layout::window_inputs(&ds.features, &cfg.windows)?;
     if windows.contains(&kb) {
         return Err(bad("window", &spec.feature, "a feature other than the bin variable"));

@@ -4,6 +4,7 @@
 pub mod baselines;
 pub mod binned;
 pub mod data;
+pub mod direction;
 pub mod eval;
 pub mod hard;
 pub mod kernel;

@@ -2,7 +2,9 @@
 //!
 //! Steps of [`train`]:
 //! 1. fit the [`Scaler`] on the training rows, choose each feature's direction (given, or
-//!    [`auto_directions`]), standardise both splits and lay them out for the fused kernel;
+//!    [`auto_directions`] from the class means, then flipped where a quick hard-cut fit of the
+//!    scan says the other side is better: [`crate::direction`]), standardise both splits and
+//!    lay them out for the fused kernel;
 //! 2. initialise the biases: zero (the paper) or, per working point, each feature's cut at the
 //!    signal quantile that keeps `t^(1/m)` of the signal on its own ([`Init::Quantile`]);
 //! 3. full-batch gradient descent on the CABIN loss ([`crate::loss`]) with the biases as a
@@ -150,6 +152,10 @@ pub struct TrainConfig {
     /// than on the held-out fold, averaged over the bags).
     #[serde(default)]
     pub recal_crossfit: bool,
+    /// Try the other direction of every feature whose direction is not given, and keep it
+    /// where a quick hard-cut fit of the scan gets better ([`crate::direction`]).
+    #[serde(default)]
+    pub direction_search: bool,
     /// Kernel arithmetic.
     pub precision: Precision,
     /// Record test-split losses every this many epochs (and at the last one); 0 = never.
@@ -207,6 +213,7 @@ impl Default for TrainConfig {
             nested: false,
             recalibrate: true,
             recal_crossfit: false,
+            direction_search: true,
             precision: Precision::Fast,
             test_every: 10,
             seed: 42,
@@ -237,6 +244,7 @@ impl TrainConfig {
             nested: false,
             recalibrate: false,
             recal_crossfit: false,
+            direction_search: false,
             ..TrainConfig::default()
         }
     }
@@ -405,21 +413,37 @@ pub(crate) fn check(cfg: &TrainConfig) -> Result<(), TrainError> {
     Ok(())
 }
 
-/// Each feature's direction: given ones by name, the rest automatic.
+/// Each feature's direction: given ones by name, the rest automatic, then (with
+/// [`TrainConfig::direction_search`]) the automatic ones flipped where the scan gets better
+/// ([`crate::direction::search`]) among the features in `inputs` (those that get cuts).
+/// Returns the directions and the search's trials.
 pub(crate) fn directions(
     ds: &Dataset,
     rows: &[usize],
+    scaler: &Scaler,
+    inputs: &[usize],
     cfg: &TrainConfig,
-) -> Result<Vec<Op>, TrainError> {
+) -> Result<(Vec<Op>, Vec<crate::direction::DirectionTrial>), TrainError> {
     let mut dirs = auto_directions(ds, rows);
+    let mut fixed = vec![false; dirs.len()];
     for (name, op) in &cfg.directions {
         let Some(k) = ds.features.iter().position(|f| f == name) else {
             let have = ds.features.join(", ");
             return Err(TrainError::UnknownDirection { feature: name.clone(), have });
         };
         dirs[k] = *op;
+        fixed[k] = true;
     }
-    Ok(dirs)
+    let mut trials = Vec::new();
+    if cfg.direction_search {
+        let windows = window_inputs(&ds.features, &cfg.windows)?;
+        let mut targets = cfg.targets.clone();
+        targets.sort_by(f64::total_cmp);
+        trials = crate::direction::search(
+            ds, rows, scaler, inputs, &mut dirs, &fixed, &windows, &targets,
+        )?;
+    }
+    Ok((dirs, trials))
 }
 
 /// Standardised columns of `rows`, with their labels and weights.
@@ -511,9 +535,9 @@ pub fn train(
     // 1. Scaler, directions, kernel layouts.
     // One kernel column per cut slot: a window feature is two columns (see crate::layout).
     let scaler = Scaler::fit(ds, &split.train)?;
-    let ops = directions(ds, &split.train, cfg)?;
-    let windows = window_inputs(&ds.features, &cfg.windows)?;
     let inputs: Vec<usize> = (0..ds.features.len()).collect();
+    let (ops, direction_trials) = directions(ds, &split.train, &scaler, &inputs, cfg)?;
+    let windows = window_inputs(&ds.features, &cfg.windows)?;
     let layout = Layout::new(&inputs, &ops, &windows);
     let sign = layout.sign.clone();
     let m = layout.len();
@@ -768,6 +792,9 @@ pub fn train(
     );
     if let Some(r) = learned_report {
         extra.insert("learned_weights".into(), r);
+    }
+    if !direction_trials.is_empty() {
+        extra.insert("direction_search".into(), json!(direction_trials));
     }
     Ok(CutsFile {
         schema: SCHEMA.to_string(),
