@@ -26,22 +26,32 @@ fn json(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
+/// Writes `dir/name` with `header` and the rows `row(i)` for event `i` in `0..n`.
+fn csv_file(
+    dir: &Path,
+    name: &str,
+    header: &str,
+    n: usize,
+    row: impl FnMut(usize) -> String,
+) -> PathBuf {
+    let csv: String = std::iter::once(format!("{header}\n")).chain((0..n).map(row)).collect();
+    let p = dir.join(name);
+    std::fs::write(&p, csv).unwrap();
+    p
+}
+
 /// 3000 events: signal mass ~ N(125, 4) and `pt` ~ 40 + exp; background mass uniform on
 /// [60, 200] and `pt` ~ 20 + exp. Deterministic (a fixed LCG), written as CSV with a label.
 fn mass_csv(dir: &Path) -> PathBuf {
     let mut uni = uniform(12345);
-    let mut csv = String::from("mass,pt,label\n");
-    for i in 0..3000 {
+    csv_file(dir, "mass.csv", "mass,pt,label", 3000, |i| {
         let sig = i % 3 == 0;
         let (u1, u2, u3) = (uni(), uni(), uni());
         let gauss = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
         let mass = if sig { 125.0 + 4.0 * gauss } else { 60.0 + 140.0 * u1 };
         let pt = if sig { 40.0 } else { 20.0 } - 15.0 * u3.ln();
-        csv.push_str(&format!("{mass:.4},{pt:.4},{}\n", sig as u8));
-    }
-    let p = dir.join("mass.csv");
-    std::fs::write(&p, csv).unwrap();
-    p
+        format!("{mass:.4},{pt:.4},{}\n", sig as u8)
+    })
 }
 
 #[test]
@@ -137,8 +147,7 @@ fn significance_objective_records_its_settings_and_eval_reports_z() {
 /// `../shared`; `tests/binned_root.rs` trains on the real ROOT file through the loader.
 fn category_csv(dir: &Path) -> PathBuf {
     let mut uni = uniform(99);
-    let mut csv = String::from("var1,var2,var3,var4,eta,label\n");
-    for i in 0..8000 {
+    csv_file(dir, "categ.csv", "var1,var2,var3,var4,eta,label", 8000, |i| {
         let sig = i % 2 == 0;
         let eta = 5.0 * uni() - 2.5;
         let offset = if eta.abs() > 1.3 { 1.5 } else { 0.0 };
@@ -150,11 +159,8 @@ fn category_csv(dir: &Path) -> PathBuf {
             let x = g + offset + if sig { mu } else { -mu };
             row.push_str(&format!("{x:.5},"));
         }
-        csv.push_str(&format!("{row}{eta:.5},{}\n", sig as u8));
-    }
-    let p = dir.join("categ.csv");
-    std::fs::write(&p, csv).unwrap();
-    p
+        format!("{row}{eta:.5},{}\n", sig as u8)
+    })
 }
 
 #[test]
@@ -288,8 +294,7 @@ fn plot_of_a_binned_file_draws_one_line_per_bin_and_the_combined_roc() {
 /// [`mass_csv`].
 fn peak_csv(dir: &Path) -> PathBuf {
     let mut uni = uniform(777);
-    let mut csv = String::from("peak,pt,label\n");
-    for i in 0..4000 {
+    csv_file(dir, "peak.csv", "peak,pt,label", 4000, |i| {
         let sig = i % 2 == 0;
         let (u1, u2, u3) = (uni(), uni(), uni());
         let peak = match (sig, u1 < 0.15) {
@@ -298,11 +303,8 @@ fn peak_csv(dir: &Path) -> PathBuf {
             (false, _) => -1.0 + 6.0 * u2,
         };
         let pt = if sig { 40.0 } else { 20.0 } - 15.0 * u3.ln();
-        csv.push_str(&format!("{peak:.4},{pt:.4},{}\n", sig as u8));
-    }
-    let p = dir.join("peak.csv");
-    std::fs::write(&p, csv).unwrap();
-    p
+        format!("{peak:.4},{pt:.4},{}\n", sig as u8)
+    })
 }
 
 #[test]

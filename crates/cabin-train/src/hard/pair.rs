@@ -225,8 +225,8 @@ mod tests {
     }
 
     /// A small pseudo-random sample on a coarse grid (many ties), signal shifted up in input
-    /// 0 and down in input 1.
-    fn sample(n: usize) -> (Vec<Vec<f64>>, Vec<bool>, Vec<f64>) {
+    /// 0 and down in input 1, as local events.
+    fn sample(n: usize) -> Work {
         let mut s = 12345u64;
         let mut next = || {
             s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
@@ -241,15 +241,14 @@ mod tests {
             sig.push(is);
             w.push(0.5 + next());
         }
-        (vec![x0, x1], sig, w)
+        let (cols, rows) = (vec![x0, x1], (0..n).collect::<Vec<usize>>());
+        let ev = Events { columns: &cols, is_signal: &sig, weights: &w, rows: &rows };
+        Work::new(2, &ev, None).unwrap()
     }
 
     #[test]
     fn the_pair_optimum_is_the_brute_force_optimum() {
-        let (cols, sig, w) = sample(300);
-        let rows: Vec<usize> = (0..300).collect();
-        let ev = Events { columns: &cols, is_signal: &sig, weights: &w, rows: &rows };
-        let work = Work::new(2, &ev, None).unwrap();
+        let work = sample(300);
         let cand = vec![true; 300];
         for (opa, opb) in [(Op::Gt, Op::Lt), (Op::Ge, Op::Le), (Op::Lt, Op::Gt), (Op::Gt, Op::Ge)] {
             let (a, b) = (Slot { input: 0, op: opa }, Slot { input: 1, op: opb });
@@ -284,13 +283,10 @@ mod tests {
 
     #[test]
     fn only_marked_events_count_and_an_unreachable_need_is_none() {
-        let (cols, sig, w) = sample(200);
-        let rows: Vec<usize> = (0..200).collect();
-        let ev = Events { columns: &cols, is_signal: &sig, weights: &w, rows: &rows };
-        let work = Work::new(2, &ev, None).unwrap();
+        let work = sample(200);
         let (a, b) = (Slot { input: 0, op: Op::Gt }, Slot { input: 1, op: Op::Lt });
         let half: Vec<bool> = (0..200).map(|i| i % 2 == 0).collect();
-        let all_sig: f64 = (0..200).filter(|&i| half[i] && sig[i]).map(|i| w[i]).sum();
+        let all_sig: f64 = (0..200).filter(|&i| half[i] && work.sig[i]).map(|i| work.w[i]).sum();
         let got = best_pair(&work, &half, a, b, 0.5 * all_sig).unwrap();
         assert!(got.sig >= 0.5 * all_sig && got.sig <= all_sig);
         assert!(best_pair(&work, &half, a, b, all_sig * 1.01).is_none());
