@@ -148,7 +148,7 @@ pub fn train_binned(
     // Layout over every feature but the bin variable.
     let scaler = Scaler::fit(ds, &split.train)?;
     let inputs: Vec<usize> = (0..ds.features.len()).filter(|&k| k != kb).collect();
-    let (ops, _) = pipeline::directions(ds, &split.train, &scaler, &inputs, cfg)?;
+    let (ops, direction_trials) = pipeline::directions(ds, &split.train, &scaler, &inputs, cfg)?;
     let windows = crate::layout::window_inputs(&ds.features, &cfg.windows)?;
     if windows.contains(&kb) {
         return Err(bad("window", &spec.feature, "a feature other than the bin variable"));
@@ -379,6 +379,9 @@ pub fn train_binned(
             "test_events": split.test.len(),
         }),
     );
+    if !direction_trials.is_empty() {
+        extra.insert("direction_search".into(), json!(direction_trials));
+    }
     Ok(CutsFile {
         schema: SCHEMA.to_string(),
         generator: format!("cabin {}", env!("CARGO_PKG_VERSION")),
