@@ -63,6 +63,12 @@ pub struct DataArgs {
     /// Seed of the train/test split (the same seed gives the same split on every machine).
     #[arg(long, value_name = "N", default_value_t = 42)]
     pub seed: u64,
+
+    /// The test split as a file of row numbers (from 0, in the order the events are loaded;
+    /// whitespace-separated, `#` comments), e.g. another framework's split; every other row is
+    /// training. Replaces --test-fraction; the seed still seeds the training.
+    #[arg(long, value_name = "FILE", conflicts_with = "test_fraction")]
+    pub test_rows: Option<std::path::PathBuf>,
 }
 
 impl Default for DataArgs {
@@ -80,6 +86,7 @@ impl Default for DataArgs {
             drop_nonfinite: false,
             test_fraction: 0.2,
             seed: 42,
+            test_rows: None,
         }
     }
 }
@@ -141,7 +148,28 @@ impl DataArgs {
             config.insert("weight".into(), w.clone().into());
         }
         config.insert("drop_nonfinite".into(), self.drop_nonfinite.into());
+        if let Some(p) = &self.test_rows {
+            let rows = data::read_test_rows(p)?.len();
+            let sha256 = data::sha256_file(p)?;
+            let path = p.to_string_lossy();
+            config.insert(
+                "test_rows".into(),
+                serde_json::json!({ "path": path, "sha256": sha256, "rows": rows }),
+            );
+        }
         Ok(())
+    }
+
+    /// The train/test split of `ds`: the rows of --test-rows, else --test-fraction and --seed.
+    pub fn split(&self, ds: &Dataset) -> Result<Split> {
+        match &self.test_rows {
+            Some(p) => {
+                let rows = data::read_test_rows(p)?;
+                Ok(data::split_rows(ds, &rows, p)?)
+            }
+            None => data::split(ds, self.test_fraction, self.seed)
+                .context("cannot split the data into train and test"),
+        }
     }
 
     /// Loads the data and splits it into train and test rows.
@@ -160,8 +188,7 @@ impl DataArgs {
                 super::count(ds.dropped_nonfinite, "event")
             );
         }
-        let split = data::split(&ds, self.test_fraction, self.seed)
-            .context("cannot split the data into train and test")?;
+        let split = self.split(&ds)?;
         warn_small_split(&ds, &split);
         let (s, b) = ds.counts();
         log::info!(

@@ -118,8 +118,7 @@ pub fn run(args: Args) -> Result<()> {
         if let Some(c) = rec.changed(&ds).first() {
             bail!("{c}; give the data explicitly to evaluate on it anyway");
         }
-        let split = data::split(&ds, rec.test_fraction, rec.seed)
-            .context("cannot split the data into train and test")?;
+        let split = rec.split(&ds).context("cannot split the data into train and test")?;
         super::data_args::warn_small_split(&ds, &split);
         (ds, split, rec.seed, rec.test_fraction)
     } else {
@@ -141,14 +140,6 @@ pub fn run(args: Args) -> Result<()> {
         None => evaluate(&table, &ev, Some(&scales)),
     }
     .context("cannot evaluate the cuts")?;
-    if let Some(b) = &binning {
-        println!(
-            "binned in {}: {}, edges {:?}; figures are per working point over all bins",
-            b.feature,
-            super::count(b.bins.bins, "bin"),
-            b.edges
-        );
-    }
     let settings = args.yields.settings(recorded_settings(&doc.config))?;
     let z = significance(&ds, &result, &settings);
     if !(args.min_signal.is_finite() && args.min_signal >= 0.0) {
@@ -160,17 +151,10 @@ pub fn run(args: Args) -> Result<()> {
         Some(other) => Some(compare_paired(&doc, &names, binning.is_some(), other, &ev, rows)?),
         None => None,
     };
-    print!("{}", report(&result, &z));
-    print!("{}", best(&z, &settings, args.min_signal));
-    if let (Some(p), Some(other)) = (&pairs, &args.paired) {
-        print!("{}", paired_report(p, &args.cuts, other));
-    }
-
     let fixed = fixed_effect(&doc, binning.as_ref(), &ds, &chosen)?;
     let fixed_auc = fixed.as_deref().map(fixed_area);
-    if let (Some(f), Some(a), Some(q)) = (&fixed, &fixed_auc, &doc.quantization) {
-        print!("{}", fixed_report(f, a, q.rounding));
-    }
+
+    // The file first: output cut short (`| head`) never loses it.
     if let Some(out) = &args.output {
         let section = json!({
             "data": {
@@ -208,6 +192,24 @@ pub fn run(args: Args) -> Result<()> {
         }
         doc.extra.insert("evaluation".into(), section);
         write_atomic(out, doc.to_json().as_bytes())?;
+    }
+    if let Some(b) = &binning {
+        println!(
+            "binned in {}: {}, edges {:?}; figures are per working point over all bins",
+            b.feature,
+            super::count(b.bins.bins, "bin"),
+            b.edges
+        );
+    }
+    print!("{}", report(&result, &z));
+    print!("{}", best(&z, &settings, args.min_signal));
+    if let (Some(p), Some(other)) = (&pairs, &args.paired) {
+        print!("{}", paired_report(p, &args.cuts, other));
+    }
+    if let (Some(f), Some(a), Some(q)) = (&fixed, &fixed_auc, &doc.quantization) {
+        print!("{}", fixed_report(f, a, q.rounding));
+    }
+    if let Some(out) = &args.output {
         println!("wrote {}", out.display());
     }
     Ok(())
@@ -250,12 +252,15 @@ fn compare_paired(
     }
     if rows != Rows::All {
         let key = |d: &CutsFile, k: &str| d.config.get(k).map(|v| v.to_string());
-        let split_of = |d: &CutsFile| (key(d, "seed"), key(d, "test_fraction"));
+        let rows_sha = |d: &CutsFile| {
+            d.config.get("test_rows").and_then(|t| t.get("sha256")).map(|v| v.to_string())
+        };
+        let split_of = |d: &CutsFile| (key(d, "seed"), key(d, "test_fraction"), rows_sha(d));
         let inputs = |d: &CutsFile| serde_json::to_string(&d.inputs).unwrap_or_default();
         if split_of(doc) != split_of(&b) || inputs(doc) != inputs(&b) {
             eprintln!(
-                "warning: {} was trained on other inputs or another split (seed, test fraction) \
-                 than the cut file: some of these events may be in its training split, so its \
+                "warning: {} was trained on other inputs or another split (seed, test fraction \
+                 or test rows) than the cut file: some of these events may be in its training split, so its \
                  figures here can be optimistic",
                 other.display()
             );

@@ -82,8 +82,8 @@ pub fn run(args: Args) -> Result<()> {
         for c in rec.changed(&ds) {
             log::warn!("{c}");
         }
-        let split = data::split(&ds, rec.test_fraction, rec.seed)
-            .context("cannot split the recorded events into train and test")?;
+        let split =
+            rec.split(&ds).context("cannot split the recorded events into train and test")?;
         super::data_args::warn_small_split(&ds, &split);
         Some((ds, split))
     };

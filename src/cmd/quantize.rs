@@ -138,6 +138,7 @@ pub fn run(args: Args) -> Result<()> {
 fn load_data(args: &Args, file: &CutsFile) -> Result<(Dataset, Split)> {
     let rec = data::recorded(file, &args.cuts);
     let recorded_split = rec.as_ref().ok().map(|r| (r.test_fraction, r.seed));
+    let recorded_rows = rec.as_ref().ok().filter(|r| r.test_rows.is_some()).cloned();
     let test_fraction =
         chosen(args.data.test_fraction, DEFAULT_TEST_FRACTION, recorded_split.map(|r| r.0));
     let seed = chosen(args.data.seed, DEFAULT_SEED, recorded_split.map(|r| r.1));
@@ -180,7 +181,14 @@ fn load_data(args: &Args, file: &CutsFile) -> Result<(Dataset, Split)> {
             features.join(", ")
         );
     }
-    let split = data::split(&ds, test_fraction, seed).context("cannot split the data")?;
+    // Recorded test rows hold unless the data or the split are given here.
+    let split = match (&args.data.test_rows, recorded_rows) {
+        (Some(_), _) => args.data.split(&ds)?,
+        (None, Some(r)) if !given && test_fraction == r.test_fraction => {
+            r.split(&ds).context("cannot split the data")?
+        }
+        _ => data::split(&ds, test_fraction, seed).context("cannot split the data")?,
+    };
     super::data_args::warn_small_split(&ds, &split);
     log::info!(
         "{}, {} train / {} test (test fraction {test_fraction}, seed {seed})",

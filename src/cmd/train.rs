@@ -459,6 +459,10 @@ pub fn binned_table(b: &serde_json::Value) -> String {
 pub fn run(args: Args) -> Result<()> {
     let mut cfg = config(&args)?;
     let (ds, split) = args.data.load()?;
+    if args.data.test_rows.is_some() {
+        // Recorded as what the given rows amount to (the rows themselves are in `test_rows`).
+        cfg.test_fraction = split.test.len() as f64 / ds.len().max(1) as f64;
+    }
 
     let bar = ProgressBar::new(cfg.epochs as u64);
     if std::io::stderr().is_terminal() {

@@ -268,6 +268,46 @@ pub enum DataError {
         /// The value given.
         value: f64,
     },
+    /// A test-rows file holds something other than row numbers.
+    #[error("{}:{line}: '{token}' is not a row number (expected whitespace-separated row numbers from 0, '#' starts a comment)", path.display())]
+    TestRowsSyntax {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// The offending word.
+        token: String,
+    },
+    /// A test row past the end of the data, or given twice.
+    #[error("{}: test row {row} {problem}", path.display())]
+    TestRow {
+        /// The file.
+        path: PathBuf,
+        /// The row number.
+        row: usize,
+        /// What is wrong with it, e.g. "is past the last row (the data have 100 events)".
+        problem: String,
+    },
+    /// Given test rows leave a split without events of a class.
+    #[error("{}: the {which} split would hold no {class} events (every split needs both classes)", path.display())]
+    TestRowsClass {
+        /// The file.
+        path: PathBuf,
+        /// `training` or `test`.
+        which: &'static str,
+        /// `signal` or `background`.
+        class: &'static str,
+    },
+    /// The test-rows file recorded at training changed since.
+    #[error("the test rows '{}' changed since training (SHA-256 {now}, recorded {recorded}); the test split would not be the held-out one", path.display())]
+    TestRowsChanged {
+        /// The file.
+        path: PathBuf,
+        /// Its checksum now.
+        now: String,
+        /// The checksum recorded in the cut file.
+        recorded: String,
+    },
     /// A class too small to put events in both splits.
     #[error("only {events} {class} events: at least 2 are needed to fill both train and test")]
     ClassTooSmall {

@@ -51,7 +51,7 @@ pub use recorded::{
 };
 pub use scale::{auto_directions, Scaler};
 pub use source::{choose_tree, tree_class, FileKind, Source, SourceSpec};
-pub use split::{split, Split, SplitMix64};
+pub use split::{read_test_rows, split, split_rows, Split, SplitMix64};
 
 use table::{Column, Table};
 

@@ -1,7 +1,8 @@
 //! The data a cut file records: which inputs it was trained on and how they were read and split.
 //!
 //! `cabin train` writes the files it read into `inputs` (role, path, tree, sha256) and its data
-//! settings into `config` (`label`, `weight`, `drop_nonfinite`, `test_fraction`, `seed`).
+//! settings into `config` (`label`, `weight`, `drop_nonfinite`, `test_fraction`, `seed`, and
+//! `test_rows` `{path, sha256, rows}` when the test rows were given as a file).
 //! [`recorded`] turns those back into a [`Source`], [`LoadOptions`] and the split settings, so
 //! every command that reloads "the training data" (`eval`, `quantize`, `plot`) reads it the
 //! same way. A missing key takes the command-line default (label `label`, unit weights, no
@@ -38,6 +39,31 @@ pub struct Recorded {
     pub seed: u64,
     /// The recorded inputs, for checking what was read against them.
     pub inputs: Vec<Input>,
+    /// The file of test rows (resolved like the inputs) and its recorded SHA-256, when the
+    /// split was given as rows instead of a fraction and seed.
+    pub test_rows: Option<(PathBuf, String)>,
+}
+
+impl Recorded {
+    /// The split the cut file was trained with: the recorded test rows (checked against their
+    /// checksum) or the fraction and seed.
+    ///
+    /// # Errors
+    /// [`DataError`] when the rows file cannot be read, changed, or does not fit `ds`, or the
+    /// fraction cannot split it.
+    pub fn split(&self, ds: &Dataset) -> Result<super::Split, DataError> {
+        match &self.test_rows {
+            Some((path, recorded)) => {
+                let now = super::sha256_file(path)?;
+                if &now != recorded {
+                    let recorded = recorded.clone();
+                    return Err(DataError::TestRowsChanged { path: path.clone(), now, recorded });
+                }
+                super::split_rows(ds, &super::read_test_rows(path)?, path)
+            }
+            None => super::split(ds, self.test_fraction, self.seed),
+        }
+    }
 }
 
 /// A reloaded input whose checksum differs from the one recorded at training.
@@ -128,6 +154,10 @@ pub fn recorded(file: &CutsFile, cut_path: &Path) -> Result<Recorded, DataError>
             .unwrap_or(DEFAULT_TEST_FRACTION),
         seed: file.config.get("seed").and_then(Value::as_u64).unwrap_or(DEFAULT_SEED),
         inputs: file.inputs.clone(),
+        test_rows: file.config.get("test_rows").and_then(|t| {
+            let path = t.get("path")?.as_str()?;
+            Some((resolve(path, folder), t.get("sha256")?.as_str()?.to_string()))
+        }),
     })
 }
 

@@ -8,6 +8,8 @@
 //! within one event per class. Only integer arithmetic feeds the shuffle, so a seed gives the
 //! same split everywhere.
 
+use std::path::Path;
+
 use super::error::DataError;
 use super::Dataset;
 
@@ -87,9 +89,102 @@ pub fn split(ds: &Dataset, test_fraction: f64, seed: u64) -> Result<Split, DataE
     Ok(Split { train, test })
 }
 
+/// Reads test rows from a text file: row numbers of the data, counted from 0 in the order the
+/// data are loaded, separated by whitespace; `#` starts a comment to the end of its line.
+///
+/// Errors: the file cannot be read, or a word is not a row number.
+pub fn read_test_rows(path: &Path) -> Result<Vec<usize>, DataError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|cause| DataError::Io { path: path.to_path_buf(), cause })?;
+    let mut rows = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or("");
+        for token in line.split_whitespace() {
+            let row = token.parse::<usize>().map_err(|_| DataError::TestRowsSyntax {
+                path: path.to_path_buf(),
+                line: i + 1,
+                token: token.to_string(),
+            })?;
+            rows.push(row);
+        }
+    }
+    Ok(rows)
+}
+
+/// The split with exactly `test` (read from `path`, named in errors) as test rows and every
+/// other row of `ds` as training rows.
+///
+/// Errors: a row past the end of the data or given twice, or a split without events of a
+/// class.
+pub fn split_rows(ds: &Dataset, test: &[usize], path: &Path) -> Result<Split, DataError> {
+    let n = ds.len();
+    let mut is_test = vec![false; n];
+    for &row in test {
+        let problem = if row >= n {
+            format!("is past the last row (the data have {n} events, rows 0 to {})", n.max(1) - 1)
+        } else if is_test[row] {
+            "is given twice".to_string()
+        } else {
+            is_test[row] = true;
+            continue;
+        };
+        return Err(DataError::TestRow { path: path.to_path_buf(), row, problem });
+    }
+    let (test, train): (Vec<usize>, Vec<usize>) = (0..n).partition(|&i| is_test[i]);
+    for (which, rows) in [("training", &train), ("test", &test)] {
+        for (class, sig) in [("signal", true), ("background", false)] {
+            if !rows.iter().any(|&i| ds.is_signal[i] == sig) {
+                return Err(DataError::TestRowsClass { path: path.to_path_buf(), which, class });
+            }
+        }
+    }
+    log::debug!(
+        "split {n} rows from {}: {} train, {} test",
+        path.display(),
+        train.len(),
+        test.len()
+    );
+    Ok(Split { train, test })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn four() -> Dataset {
+        Dataset {
+            features: vec!["x".into()],
+            columns: vec![vec![0.0, 1.0, 2.0, 3.0]],
+            is_signal: vec![true, false, true, false],
+            weights: vec![1.0; 4],
+            inputs: Vec::new(),
+            dropped_nonfinite: 0,
+        }
+    }
+
+    #[test]
+    fn test_rows_are_read_with_comments_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("rows.txt");
+        std::fs::write(&p, "# held out\n2 1 # two rows\n\n").unwrap();
+        assert_eq!(read_test_rows(&p).unwrap(), vec![2, 1]);
+        let sp = split_rows(&four(), &[2, 1], &p).unwrap();
+        assert_eq!(sp, Split { train: vec![0, 3], test: vec![1, 2] });
+
+        std::fs::write(&p, "1\n2 x3\n").unwrap();
+        let e = read_test_rows(&p).unwrap_err().to_string();
+        assert!(e.contains(":2: 'x3' is not a row number"), "{e}");
+        std::fs::write(&p, "-1").unwrap();
+        assert!(read_test_rows(&p).is_err(), "negative rows are not row numbers");
+        let e = split_rows(&four(), &[1, 4], &p).unwrap_err().to_string();
+        assert!(e.contains("test row 4 is past the last row (the data have 4 events"), "{e}");
+        let e = split_rows(&four(), &[1, 1], &p).unwrap_err().to_string();
+        assert!(e.contains("test row 1 is given twice"), "{e}");
+        let e = split_rows(&four(), &[0, 2, 1], &p).unwrap_err().to_string();
+        assert!(e.contains("the training split would hold no signal events"), "{e}");
+        let e = split_rows(&four(), &[], &p).unwrap_err().to_string();
+        assert!(e.contains("the test split would hold no signal events"), "{e}");
+    }
 
     #[test]
     fn splitmix_reference_values() {
