@@ -260,8 +260,8 @@ fn compare_paired(
         if split_of(doc) != split_of(&b) || inputs(doc) != inputs(&b) {
             eprintln!(
                 "warning: {} was trained on other inputs or another split (seed, test fraction \
-                 or test rows) than the cut file: some of these events may be in its training split, so its \
-                 figures here can be optimistic",
+                 or test rows) than the cut file: some of these events may be in its training \
+                 split, so its figures here can be optimistic",
                 other.display()
             );
         }

@@ -26,8 +26,9 @@
 //!    tightens while another loosens just enough. On the SUSY-like sample it lowers the
 //!    training background by up to .001 at .95 (nine splits: test background -.0014 +- .0007
 //!    at .95, -.0002 +- .0001 at .3-.5, the rest within one standard error), for a third more
-//!    refinement time (11 -> 15 s on two cores). Run on the neighbour restarts too it overfits (test background up by
-//!    .0005-.0008 at .7 and .9) and takes three times as long, so it does not.
+//!    refinement time (11 -> 15 s on two cores). Run on the neighbour restarts too, it
+//!    overfits (test background up by .0005-.0008 at .7 and .9) and takes three times as
+//!    long, so it does not.
 //! 5. *Smoothing.* Among the thresholds of one cut that keep the signal at or above target and
 //!    the background within [`RefineOptions::smooth_slack`] of the refined optimum, the one
 //!    closest to the interpolation of the neighbouring working points' cuts is chosen. This
