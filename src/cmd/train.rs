@@ -229,7 +229,7 @@ fn flipped_directions(doc: &cabin_infer::doc::CutsFile) -> Option<String> {
     let first = trials.first()?["score_from"].as_f64()?;
     let last = trials.iter().rev().find(|t| t["from"] != t["to"])?["score_flipped"].as_f64()?;
     Some(format!(
-        "direction search flipped {} (geometric-mean training background {first:.4} -> \
+        "direction search flipped {} (geometric-mean held-out background {first:.4} -> \
          {last:.4}; --direction-search false keeps the class-mean directions)",
         flips.join(", ")
     ))
