@@ -3,6 +3,38 @@
 //! The binary parses arguments, calls the libraries and reports; each subcommand lives in
 //! `cmd/`. Exit codes: 0 success, 1 a verification mismatch, 2 bad input or any other error.
 
+/// `println!` that drops a failed write (a closed pipe) instead of panicking.
+macro_rules! outln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+
+/// `print!` that drops a failed write.
+macro_rules! out {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($t)*);
+    }};
+}
+
+/// `eprintln!` that drops a failed write.
+macro_rules! errln {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($t)*);
+    }};
+}
+
+/// `eprint!` that drops a failed write.
+macro_rules! errout {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($t)*);
+    }};
+}
+
 mod cmd;
 mod output;
 mod plot;
@@ -42,14 +74,14 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    // Like other command-line tools, end quietly when the reader of the output goes away
-    // (`cabin eval cuts.json | head`) instead of panicking on the failed write. Every file is
-    // written (atomically) before anything is printed about it.
+    // When the reader of the output goes away (`cabin train ... 2>&1 | head -1`), writes to
+    // the pipe fail instead of killing the process, and the printing macros below drop them:
+    // the run goes on and still writes its files.
     #[cfg(unix)]
-    // SAFETY: called first thing in main, before any other thread exists; SIG_DFL is a valid
+    // SAFETY: called first thing in main, before any other thread exists; SIG_IGN is a valid
     // disposition for SIGPIPE.
     unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
     }
     let cli = Cli::parse();
     let level = match cli.verbose {
@@ -72,7 +104,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            errln!("error: {e:#}");
             if e.downcast_ref::<cmd::Mismatch>().is_some() {
                 ExitCode::from(1)
             } else {

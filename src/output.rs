@@ -42,12 +42,9 @@ fn refuse_inputs(dest: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Writes `bytes` to `path` atomically (temp file in the same folder, then rename).
-///
-/// On unix the result has the permissions of the file it replaces, or for a new file 0644
-/// minus the umask, like a file any other tool writes (the temporary file alone would be
-/// 0600, readable by its owner only).
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+/// Checks, before any work, that `path` can take a file: its folder exists and it is not
+/// itself a folder. Returns the folder.
+pub fn check_file_destination(path: &Path) -> Result<&Path> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -55,7 +52,31 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     if !dir.is_dir() {
         anyhow::bail!("output folder '{}' does not exist", dir.display());
     }
+    if path.is_dir() {
+        anyhow::bail!("output '{}' is a folder, expected a file name", path.display());
+    }
+    Ok(dir)
+}
+
+/// Writes `bytes` to `path` atomically (temp file in the same folder, then rename).
+///
+/// On unix the result has the permissions of the file it replaces, or for a new file 0644
+/// minus the umask, like a file any other tool writes (the temporary file alone would be
+/// 0600, readable by its owner only).
+///
+/// A destination that exists and is not a regular file (`/dev/null`, a named pipe) is written
+/// into directly: renaming onto it would replace the device or pipe itself. A folder is an
+/// error.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = check_file_destination(path)?;
     refuse_inputs(path)?;
+    if fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        let mut f = fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .with_context(|| format!("cannot write '{}'", path.display()))?;
+        return f.write_all(bytes).with_context(|| format!("cannot write '{}'", path.display()));
+    }
     let mut builder = tempfile::Builder::new();
     builder.prefix(".cabin-").suffix(".tmp");
     #[cfg(unix)]
@@ -157,6 +178,31 @@ pub fn write_dir_atomic(dest: &Path, fill: impl FnOnce(&Path) -> Result<()>) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_pipe_or_device_is_written_into_not_replaced_and_a_folder_is_refused() {
+        use std::io::Read;
+        use std::os::unix::fs::FileTypeExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let fifo = tmp.path().join("pipe");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path and mode.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || {
+                let mut got = String::new();
+                fs::File::open(&fifo).unwrap().read_to_string(&mut got).unwrap();
+                got
+            })
+        };
+        write_atomic(&fifo, b"through the pipe").unwrap();
+        assert_eq!(reader.join().unwrap(), "through the pipe");
+        assert!(fs::metadata(&fifo).unwrap().file_type().is_fifo(), "still a pipe");
+        let e = write_atomic(tmp.path(), b"x").unwrap_err().to_string();
+        assert!(e.contains("is a folder, expected a file name"), "{e}");
+    }
 
     fn fill_one(dir: &Path) -> Result<()> {
         fs::write(dir.join("a.txt"), "new")?;

@@ -327,7 +327,10 @@ fn direction_search_flips_a_feature_whose_class_means_mislead_unless_told_not_to
     assert!(t.contains("direction search flipped peak < -> >"), "{t}");
     assert_eq!(direction(&searched), ">");
     let trials = searched["direction_search"].as_array().expect("trials recorded");
-    assert!(trials.iter().any(|x| x["feature"] == "peak" && x["to"] == ">"), "{trials:?}");
+    assert!(
+        trials.iter().any(|x| x["feature"] == "peak" && x["tried"] == ">" && x["kept"] == true),
+        "{trials:?}"
+    );
 
     let (t, means) = run(&["--direction-search", "false"], "means.json");
     assert!(!t.contains("direction search"), "{t}");

@@ -1,6 +1,6 @@
 //! Giving the test split as rows (`--test-rows`): training uses every other row, the rows
 //! file is recorded with its checksum and honoured by `eval`, a changed or malformed file is a
-//! clear error, and printing into a closed pipe ends quietly.
+//! clear error, and output into a closed pipe is dropped while the run still writes its files.
 
 use std::io::Read;
 use std::path::Path;
@@ -81,6 +81,7 @@ fn bad_test_rows_are_errors_that_name_the_problem() {
         ("1 2 1000\n", "test row 1000 is past the last row (the data have 1000 events"),
         ("4 4\n", "test row 4 is given twice"),
         ("0 2 4\n", "the test split would hold no background events"),
+        ("# none\n", "rows.txt: holds no row numbers"),
     ];
     for (content, want) in cases {
         std::fs::write(dir.join("rows.txt"), content).unwrap();
@@ -91,7 +92,15 @@ fn bad_test_rows_are_errors_that_name_the_problem() {
         assert!(!dir.join("cuts.json").exists(), "nothing written on {content:?}");
     }
     let o = cabin(&["train", "d.csv", "--test-rows", "nope.txt"], dir);
-    assert!(text(&o).contains("cannot read 'nope.txt'"), "{}", text(&o));
+    let t = text(&o);
+    assert!(t.contains("--test-rows file") && t.contains("cannot read 'nope.txt'"), "{t}");
+    // The rows file is an input: no output may replace it.
+    std::fs::write(dir.join("rows.txt"), "0 1 2 3\n").unwrap();
+    let o = cabin(&["train", "d.csv", "--test-rows", "rows.txt", "-o", "rows.txt"], dir);
+    assert!(text(&o).contains("is an input of this run"), "{}", text(&o));
+    assert_eq!(std::fs::read_to_string(dir.join("rows.txt")).unwrap(), "0 1 2 3\n");
+    let o = cabin(&["train", "d.csv", "--test-rows", "rows.txt", "--drop-nonfinite"], dir);
+    assert!(text(&o).contains("cannot be used with"), "{}", text(&o));
     let both = ["train", "d.csv", "--test-rows", "rows.txt", "--test-fraction", "0.3"];
     let o = cabin(&both, dir);
     assert_eq!(o.status.code(), Some(2));
@@ -99,7 +108,7 @@ fn bad_test_rows_are_errors_that_name_the_problem() {
 }
 
 #[test]
-fn output_into_a_closed_pipe_ends_quietly_after_writing_the_file() {
+fn output_into_a_closed_pipe_is_dropped_and_the_files_are_written() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     write_csv(dir);
@@ -118,4 +127,21 @@ fn output_into_a_closed_pipe_ends_quietly_after_writing_the_file() {
     child.wait().unwrap();
     assert!(!err.contains("panicked"), "{err}");
     assert!(dir.join("ev.json").exists(), "the file is written before the report is printed");
+
+    // Both streams closed while training still has warnings to print (a tiny split): the run
+    // goes on and writes its file.
+    let tiny: String = (0..40).map(|i| format!("{},{},{}\n", i % 7, i % 5, i % 2)).collect();
+    std::fs::write(dir.join("tiny.csv"), format!("x,y,label\n{tiny}")).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cabin"))
+        .args(["train", "tiny.csv", "--epochs", "20", "-o", "tiny.json"])
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    drop(child.stderr.take());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    assert!(dir.join("tiny.json").exists(), "the cut file is written");
 }

@@ -202,8 +202,8 @@ pub fn run(args: Args) -> Result<()> {
 
     let mut rows = vec![cabin];
     rows.extend(baselines);
-    print!("{}", table(&rows));
-    println!(
+    out!("{}", table(&rows));
+    outln!(
         "{} train / {} test events, {}; wrote {}",
         split.train.len(),
         split.test.len(),

@@ -66,8 +66,9 @@ pub struct DataArgs {
 
     /// The test split as a file of row numbers (from 0, in the order the events are loaded;
     /// whitespace-separated, `#` comments), e.g. another framework's split; every other row is
-    /// training. Replaces --test-fraction; the seed still seeds the training.
-    #[arg(long, value_name = "FILE", conflicts_with = "test_fraction")]
+    /// training. Replaces --test-fraction; the seed still seeds the training. Not with
+    /// --drop-nonfinite (dropping events would renumber the rows).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["test_fraction", "drop_nonfinite"])]
     pub test_rows: Option<std::path::PathBuf>,
 }
 
@@ -164,7 +165,8 @@ impl DataArgs {
     pub fn split(&self, ds: &Dataset) -> Result<Split> {
         match &self.test_rows {
             Some(p) => {
-                let rows = data::read_test_rows(p)?;
+                crate::output::note_input(p);
+                let rows = data::read_test_rows(p).context("cannot read the --test-rows file")?;
                 Ok(data::split_rows(ds, &rows, p)?)
             }
             None => data::split(ds, self.test_fraction, self.seed)
@@ -232,7 +234,7 @@ pub fn small_split_warnings(ds: &Dataset, split: &Split) -> Vec<String> {
 /// Prints [`small_split_warnings`] on stderr.
 pub fn warn_small_split(ds: &Dataset, split: &Split) {
     for w in small_split_warnings(ds, split) {
-        eprintln!("warning: {w}");
+        errln!("warning: {w}");
     }
 }
 

@@ -109,6 +109,12 @@ pub fn run(args: Args) -> Result<()> {
     data.features = Some(names.clone());
     let rows = args.rows.unwrap_or(if recorded { Rows::Test } else { Rows::All });
 
+    if recorded && data.test_rows.is_some() {
+        bail!(
+            "--test-rows splits data given here; the cut file's recorded inputs are evaluated \
+             with their recorded split (give the data to evaluate another split)"
+        );
+    }
     let (ds, split, seed, test_fraction) = if recorded {
         let rec = data::recorded(&doc, &args.cuts)?;
         let ds = data::load(&rec.source, &rec.options)
@@ -118,6 +124,7 @@ pub fn run(args: Args) -> Result<()> {
         if let Some(c) = rec.changed(&ds).first() {
             bail!("{c}; give the data explicitly to evaluate on it anyway");
         }
+        super::note_test_rows(&rec);
         let split = rec.split(&ds).context("cannot split the data into train and test")?;
         super::data_args::warn_small_split(&ds, &split);
         (ds, split, rec.seed, rec.test_fraction)
@@ -194,23 +201,23 @@ pub fn run(args: Args) -> Result<()> {
         write_atomic(out, doc.to_json().as_bytes())?;
     }
     if let Some(b) = &binning {
-        println!(
+        outln!(
             "binned in {}: {}, edges {:?}; figures are per working point over all bins",
             b.feature,
             super::count(b.bins.bins, "bin"),
             b.edges
         );
     }
-    print!("{}", report(&result, &z));
-    print!("{}", best(&z, &settings, args.min_signal));
+    out!("{}", report(&result, &z));
+    out!("{}", best(&z, &settings, args.min_signal));
     if let (Some(p), Some(other)) = (&pairs, &args.paired) {
-        print!("{}", paired_report(p, &args.cuts, other));
+        out!("{}", paired_report(p, &args.cuts, other));
     }
     if let (Some(f), Some(a), Some(q)) = (&fixed, &fixed_auc, &doc.quantization) {
-        print!("{}", fixed_report(f, a, q.rounding));
+        out!("{}", fixed_report(f, a, q.rounding));
     }
     if let Some(out) = &args.output {
-        println!("wrote {}", out.display());
+        outln!("wrote {}", out.display());
     }
     Ok(())
 }
@@ -258,7 +265,7 @@ fn compare_paired(
         let split_of = |d: &CutsFile| (key(d, "seed"), key(d, "test_fraction"), rows_sha(d));
         let inputs = |d: &CutsFile| serde_json::to_string(&d.inputs).unwrap_or_default();
         if split_of(doc) != split_of(&b) || inputs(doc) != inputs(&b) {
-            eprintln!(
+            errln!(
                 "warning: {} was trained on other inputs or another split (seed, test fraction \
                  or test rows) than the cut file: some of these events may be in its training \
                  split, so its figures here can be optimistic",

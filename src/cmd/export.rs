@@ -135,7 +135,7 @@ pub fn run(args: Args) -> Result<()> {
         }
         Ok(())
     })?;
-    println!(
+    outln!(
         "{}: {} in '{}' ({}, {}{})",
         args.target.name(),
         super::count(files.len(), "file"),
@@ -164,8 +164,8 @@ fn synth_report(design: &Design, options: &Options) -> Result<()> {
     let path: &Path = &tmp.path().join(&module.path);
     std::fs::write(path, &module.contents)
         .with_context(|| format!("cannot write '{}'", path.display()))?;
-    println!("latency: {} clock(s), one event per clock", 1 + options.pipeline);
-    println!(
+    outln!("latency: {} clock(s), one event per clock", 1 + options.pipeline);
+    outln!(
         "estimate: {} LUT6 ({} distinct comparators: {} LUTs, AND trees: {} LUTs), {} flip-flops",
         est.luts(),
         est.comparators,
@@ -186,14 +186,14 @@ fn synth_report(design: &Design, options: &Options) -> Result<()> {
                 } else {
                     String::new()
                 };
-                println!(
+                outln!(
                     "yosys {flow}: {}{luts}, {}",
                     super::count(s.cells, "cell"),
                     super::count(s.flip_flops, "flip-flop")
                 );
             }
             Err(report::ReportError::Spawn(e)) => {
-                println!("yosys {flow}: skipped, yosys not available ({e})");
+                outln!("yosys {flow}: skipped, yosys not available ({e})");
                 break;
             }
             Err(e) => return Err(e.into()),

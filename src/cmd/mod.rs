@@ -25,6 +25,13 @@ pub fn read_cuts(path: &std::path::Path) -> anyhow::Result<(cabin_infer::doc::Cu
 }
 
 /// Records every file a dataset was read from as an input of this run (see [`read_cuts`]).
+/// Records the test-rows file a cut file names, if any, as an input of this run.
+pub fn note_test_rows(rec: &cabin_train::data::Recorded) {
+    if let Some((path, _)) = &rec.test_rows {
+        crate::output::note_input(path);
+    }
+}
+
 pub fn note_inputs(ds: &cabin_train::data::Dataset) {
     for input in &ds.inputs {
         crate::output::note_input(std::path::Path::new(&input.path));

@@ -82,6 +82,7 @@ pub fn run(args: Args) -> Result<()> {
         for c in rec.changed(&ds) {
             log::warn!("{c}");
         }
+        super::note_test_rows(&rec);
         let split =
             rec.split(&ds).context("cannot split the recorded events into train and test")?;
         super::data_args::warn_small_split(&ds, &split);
@@ -114,9 +115,9 @@ pub fn run(args: Args) -> Result<()> {
     })?;
     if let Some(r) = rendered {
         for s in &r.skipped {
-            eprintln!("skipped {s}");
+            errln!("skipped {s}");
         }
-        println!(
+        outln!(
             "wrote {} to '{}': {}",
             super::count(r.written.len(), "file"),
             args.output.display(),

@@ -126,9 +126,9 @@ pub fn run(args: Args) -> Result<()> {
     write_atomic(&args.output, out.file.to_json().as_bytes())?;
     print_report(&file, &out, split.test.len());
     for line in large_changes(&out.effect) {
-        eprintln!("warning: {line}");
+        errln!("warning: {line}");
     }
-    println!("wrote {}", args.output.display());
+    outln!("wrote {}", args.output.display());
     Ok(())
 }
 
@@ -185,6 +185,7 @@ fn load_data(args: &Args, file: &CutsFile) -> Result<(Dataset, Split)> {
     let split = match (&args.data.test_rows, recorded_rows) {
         (Some(_), _) => args.data.split(&ds)?,
         (None, Some(r)) if !given && test_fraction == r.test_fraction => {
+            super::note_test_rows(&r);
             r.split(&ds).context("cannot split the data")?
         }
         _ => data::split(&ds, test_fraction, seed).context("cannot split the data")?,
@@ -229,18 +230,28 @@ fn large_changes(effect: &[quantize::Effect]) -> Vec<String> {
 
 fn print_report(file: &CutsFile, out: &Outcome, test_events: usize) {
     let w = out.choices.iter().map(|c| c.feature.len()).max().unwrap_or(0).max(7);
-    println!(
+    outln!(
         "{:<w$} {:>9} {:>8} {:>25} {:>10} {:>10}",
-        "feature", "format", "chosen", "training range", "sat.below", "sat.above"
+        "feature",
+        "format",
+        "chosen",
+        "training range",
+        "sat.below",
+        "sat.above"
     );
     for c in &out.choices {
         let range = format!("[{:.4}, {:.4}]", c.data_min, c.data_max);
-        println!(
+        outln!(
             "{:<w$} {:>9} {:>8} {:>25} {:>10.2e} {:>10.2e}",
-            c.feature, c.format, c.how, range, c.saturated_below, c.saturated_above
+            c.feature,
+            c.format,
+            c.how,
+            range,
+            c.saturated_below,
+            c.saturated_above
         );
     }
-    println!();
+    outln!();
     // A binned file's rows are (bin, working point) pairs: report its working points, all bins
     // together, as every other command does.
     let binning = cabin_infer::binned::file_binning(file).ok().flatten();
@@ -253,16 +264,23 @@ fn print_report(file: &CutsFile, out: &Outcome, test_events: usize) {
         ),
         None => String::new(),
     };
-    println!(
+    outln!(
         "efficiency change from quantisation on the test split ({}{scope}):",
         super::count(test_events, "event")
     );
-    println!(
+    outln!(
         "{:>7} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>8}",
-        "target", "eff_sig", "fixed", "delta", "eff_bkg", "fixed", "delta", "flipped"
+        "target",
+        "eff_sig",
+        "fixed",
+        "delta",
+        "eff_bkg",
+        "fixed",
+        "delta",
+        "flipped"
     );
     for e in &effect {
-        println!(
+        outln!(
             "{:>7.3} {:>10.6} {:>10.6} {:>+10.2e} {:>10.6} {:>10.6} {:>+10.2e} {:>8}",
             e.target,
             e.float_eff_sig,
@@ -275,8 +293,8 @@ fn print_report(file: &CutsFile, out: &Outcome, test_events: usize) {
         );
     }
     if !out.constant_cuts.is_empty() {
-        println!();
-        println!(
+        outln!();
+        outln!(
             "{} constant (threshold outside the format):",
             super::count(out.constant_cuts.len(), "cut") + " became"
         );
@@ -290,7 +308,7 @@ fn print_report(file: &CutsFile, out: &Outcome, test_events: usize) {
                         _ => "always fails",
                     })
                     .unwrap_or("constant");
-                println!(
+                outln!(
                     "  working point {p} (target {:.3}): '{feature}' {what}",
                     out.effect[*p].target
                 );

@@ -218,16 +218,16 @@ fn ga_flags(a: &Args) -> [(&'static str, Option<usize>); 3] {
 /// The directions the direction search flipped, as one line; `None` if it flipped none.
 fn flipped_directions(doc: &cabin_infer::doc::CutsFile) -> Option<String> {
     let trials = doc.extra.get("direction_search")?.as_array()?;
-    let flips: Vec<String> = trials
+    let kept: Vec<&serde_json::Value> = trials.iter().filter(|t| t["kept"] == true).collect();
+    let flips: Vec<String> = kept
         .iter()
-        .filter(|t| t["from"] != t["to"])
         .filter_map(|t| {
-            let (f, a, b) = (t["feature"].as_str()?, t["from"].as_str()?, t["to"].as_str()?);
+            let (f, a, b) = (t["feature"].as_str()?, t["from"].as_str()?, t["tried"].as_str()?);
             Some(format!("{f} {a} -> {b}"))
         })
         .collect();
     let first = trials.first()?["score_from"].as_f64()?;
-    let last = trials.iter().rev().find(|t| t["from"] != t["to"])?["score_flipped"].as_f64()?;
+    let last = kept.last()?["score_tried"].as_f64()?;
     Some(format!(
         "direction search flipped {} (geometric-mean held-out background {first:.4} -> \
          {last:.4}; --direction-search false keeps the class-mean directions)",
@@ -458,6 +458,7 @@ pub fn binned_table(b: &serde_json::Value) -> String {
 /// Runs `cabin train`.
 pub fn run(args: Args) -> Result<()> {
     let mut cfg = config(&args)?;
+    crate::output::check_file_destination(&args.output)?;
     let (ds, split) = args.data.load()?;
     if args.data.test_rows.is_some() {
         // Recorded as what the given rows amount to (the rows themselves are in `test_rows`).
@@ -485,7 +486,7 @@ pub fn run(args: Args) -> Result<()> {
     let binning = args.beyond.binning()?;
     if let Some(spec) = &binning {
         for w in bin_warnings(&ds, &split, spec) {
-            eprintln!("warning: {w}");
+            errln!("warning: {w}");
         }
     }
     if binning.is_some() && cfg.learn_weights.is_some() {
@@ -512,11 +513,11 @@ pub fn run(args: Args) -> Result<()> {
 
     write_atomic(&args.output, doc.to_json().as_bytes())?;
     match doc.extra.get("binning") {
-        Some(b) => print!("{}", binned_table(b)),
-        None => print!("{}", table(&doc)),
+        Some(b) => out!("{}", binned_table(b)),
+        None => out!("{}", table(&doc)),
     }
     if let Some(line) = flipped_directions(&doc) {
-        println!("{line}");
+        outln!("{line}");
     }
     if let Some(t) = doc.extra.get("timing") {
         let ms = t.get("ms_per_epoch").and_then(|v| v.as_f64()).unwrap_or(0.0);
@@ -525,7 +526,7 @@ pub fn run(args: Args) -> Result<()> {
             (Some(_), _) => "genetic search".to_string(),
             (None, n) => format!("{}, {ms:.2} ms per epoch", super::count(n, "epoch")),
         };
-        println!("{stage}, {total:.1} s in total; wrote {}", args.output.display());
+        outln!("{stage}, {total:.1} s in total; wrote {}", args.output.display());
     }
     Ok(())
 }

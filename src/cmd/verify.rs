@@ -102,14 +102,14 @@ pub fn run(args: Args) -> Result<()> {
     let options = SetOptions { random: args.vectors, seed: args.seed };
     let mut set = set::build_indexed(&table, &rows, Some(&index), options)?;
     let repeats = drop_repeats(&mut set);
-    println!(
+    outln!(
         "cabin verify: '{}', {}, {}",
         args.cuts.display(),
         super::count(table.formats.len(), "input"),
         super::count(table.targets.len(), "working point")
     );
     let random = set.len() - set.boundary_count() - set.data_count();
-    println!(
+    outln!(
         "vectors: {} ({} boundary, {} from data, {} random, seed {}){}",
         set.len(),
         set.boundary_count(),
@@ -145,7 +145,7 @@ pub fn run(args: Args) -> Result<()> {
         if chosen.is_empty() || chosen.contains(&Tool::Gxx) {
             verify_hls(&args, &file, &bytes, &table, &set, tmp.path(), &required, &mut report)?;
         } else {
-            println!("  {}: not run (--tools)", Tool::Gxx);
+            outln!("  {}: not run (--tools)", Tool::Gxx);
         }
     }
 
@@ -162,7 +162,7 @@ pub fn run(args: Args) -> Result<()> {
             report.skipped.join("; ")
         );
     }
-    println!(
+    outln!(
         "OK: {} vectors ({} boundary) bit-identical to cabin-infer on {}",
         set.len(),
         set.boundary_count(),
@@ -205,7 +205,7 @@ impl Report {
         if required.contains(&tool) {
             return Err(err).with_context(|| format!("{} is required (--require)", tool.name()));
         }
-        eprintln!("skipped: {tool}: {err}");
+        errln!("skipped: {tool}: {err}");
         self.skipped.push(format!("{tool}: {err}"));
         Ok(())
     }
@@ -265,7 +265,7 @@ fn load_data(args: &Args, table: &OwnedFixedTable) -> Result<(Vec<f64>, Vec<usiz
         index.push(i);
     }
     if ds.dropped_nonfinite > 0 {
-        println!(
+        outln!(
             "data: {} with non-finite values dropped",
             super::count(ds.dropped_nonfinite, "row")
         );
@@ -300,7 +300,7 @@ fn source_dir(
         std::fs::write(&path, &f.contents)
             .with_context(|| format!("cannot write '{}'", path.display()))?;
     }
-    println!("{sub}: generated from the cut file (no --{sub} folder given)");
+    outln!("{sub}: generated from the cut file (no --{sub} folder given)");
     Ok(dir)
 }
 
@@ -319,12 +319,12 @@ fn verify_verilog(
     let dir = source_dir(args.rtl.as_deref(), Target::Verilog, args, file, bytes, tmp, "rtl")?;
     let design = rtl::load(&dir, &args.name, table).map_err(hardware)?;
     for w in &design.interface.warnings {
-        eprintln!("warning: {w}");
+        errln!("warning: {w}");
     }
     let mut latency = None;
     for tool in [Tool::Iverilog, Tool::Verilator] {
         if !chosen.is_empty() && !chosen.contains(&tool) {
-            println!("  {tool}: not run (--tools)");
+            outln!("  {tool}: not run (--tools)");
             continue;
         }
         if let Err(e) = tool.locate() {
@@ -346,14 +346,15 @@ fn verify_verilog(
         };
         let r = formal::prove(&design, table, latency, &tmp.join("formal"))?;
         if r.proved {
-            println!(
+            outln!(
                 "  Yosys ({}): proved equal to the reference for every input sequence \
                  (induction, latency {latency}), {:.1} s",
-                r.version, r.seconds
+                r.version,
+                r.seconds
             );
             report.ran.push("Yosys (formal)".into());
         } else {
-            eprintln!("Yosys: the equivalence proof failed; counterexample:\n{}", r.log_tail);
+            errln!("Yosys: the equivalence proof failed; counterexample:\n{}", r.log_tail);
             report.failures.push("Yosys found a counterexample".into());
         }
     }
@@ -410,31 +411,39 @@ fn judge(
     let latency = sim.latency.map(|l| format!(", latency {l}")).unwrap_or_default();
     let mut ok = c.passed();
     if ok {
-        println!(
+        outln!(
             "  {} ({}): {} of {} vectors match{latency}, {:.1} s",
-            sim.tool, sim.version, c.compared, c.sent, sim.seconds
+            sim.tool,
+            sim.version,
+            c.compared,
+            c.sent,
+            sim.seconds
         );
     } else {
-        eprint!("{}", compare::render(table, sim.tool.name(), &c));
+        errout!("{}", compare::render(table, sim.tool.name(), &c));
         report
             .failures
             .push(format!("{}: {} of {} vectors differ", sim.tool, c.mismatches, c.sent));
     }
     if let Some(h) = hls_run {
         if h.quant_mismatch_count == 0 {
-            println!(
+            outln!(
                 "  {}: the input types quantise {} physical values exactly as cabin-infer",
-                sim.tool, h.quant_checked
+                sim.tool,
+                h.quant_checked
             );
         } else {
             ok = false;
-            eprintln!(
+            errln!(
                 "{}: the HLS input types quantise {} of {} physical values differently from the \
                  table's {:?} rounding:",
-                sim.tool, h.quant_mismatch_count, h.quant_checked, table.rounding
+                sim.tool,
+                h.quant_mismatch_count,
+                h.quant_checked,
+                table.rounding
             );
             for q in h.quant_mismatches.iter().take(show.max(1)) {
-                eprintln!(
+                errln!(
                     "  vector {} ({}): {} = {} -> raw {} in HLS, {} in cabin-infer",
                     q.index,
                     set.vectors.get(q.index).map(|v| v.origin.describe()).unwrap_or_default(),

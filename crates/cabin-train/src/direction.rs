@@ -41,25 +41,28 @@ pub const MIN_CLASS_EVENTS: usize = 20;
 /// Relative gain in the score (geometric-mean held-out background) a flip must bring (2 %).
 pub const MIN_GAIN: f64 = 0.02;
 
-/// What the search found for one feature.
+/// One trial of the search: one feature flipped against the directions chosen so far.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct DirectionTrial {
+    /// Round of the search (0 first): each round tries every feature not yet flipped.
+    pub round: usize,
     /// Feature name.
     pub feature: String,
-    /// Direction before the trial.
+    /// Its direction before the trial.
     pub from: Op,
-    /// Direction after it.
-    pub to: Op,
-    /// Score (geometric-mean held-out background) with `from`.
+    /// The direction tried.
+    pub tried: Op,
+    /// Score (geometric-mean held-out background) of the directions before the trial.
     pub score_from: f64,
-    /// The same with the flipped direction.
-    pub score_flipped: f64,
+    /// The score with `tried`.
+    pub score_tried: f64,
+    /// Whether the flip was kept (the best of its round, gaining more than [`MIN_GAIN`]).
+    pub kept: bool,
 }
 
 /// Flips the directions in `ops` (one per feature of `ds`) of every feature in `inputs` (the
 /// features that get cuts) not marked in `fixed` and not in `windows` where that improves the
-/// scan over `targets` (see the module documentation). Returns the kept flips in order, then
-/// the trials of the last round (none of which was kept).
+/// scan over `targets` (see the module documentation). Returns every trial, round by round.
 ///
 /// # Errors
 /// [`TrainError`] from the hard-cut fit (a class without weight among the rows).
@@ -80,7 +83,10 @@ pub fn search(
         sig.min(h.len() - sig) < MIN_CLASS_EVENTS
     });
     if small {
-        log::info!("direction search skipped: fewer than {MIN_CLASS_EVENTS} events of a class");
+        log::warn!(
+            "direction search skipped: fewer than {MIN_CLASS_EVENTS} training events of a class \
+             in each half; the directions are the class means'"
+        );
         return Ok(Vec::new());
     }
     let evs: Vec<Events> = halves
@@ -142,36 +148,30 @@ pub fn search(
         }
         let &(k, s) = round.iter().min_by(|a, b| a.1.total_cmp(&b.1)).expect("open features");
         let keep = s < current * (1.0 - MIN_GAIN);
+        let number = trials.last().map_or(0, |t: &DirectionTrial| t.round + 1);
         for &(j, sj) in &round {
+            let kept = keep && j == k;
             log::info!(
                 "direction of {}: {} gives {current:.4}, {} gives {sj:.4} (geometric-mean \
                  held-out background){}",
                 ds.features[j],
                 ops[j],
                 flip(ops[j]),
-                if keep && j == k { "; flipped" } else { "" }
+                if kept { "; flipped" } else { "" }
             );
+            trials.push(DirectionTrial {
+                round: number,
+                feature: ds.features[j].clone(),
+                from: ops[j],
+                tried: flip(ops[j]),
+                score_from: current,
+                score_tried: sj,
+                kept,
+            });
         }
         if !keep {
-            for (j, sj) in round {
-                let op = ops[j];
-                trials.push(DirectionTrial {
-                    feature: ds.features[j].clone(),
-                    from: op,
-                    to: op,
-                    score_from: current,
-                    score_flipped: sj,
-                });
-            }
             break;
         }
-        trials.push(DirectionTrial {
-            feature: ds.features[k].clone(),
-            from: ops[k],
-            to: flip(ops[k]),
-            score_from: current,
-            score_flipped: s,
-        });
         ops[k] = flip(ops[k]);
         current = s;
         open.retain(|&j| j != k);
@@ -251,9 +251,14 @@ mod tests {
         let trials =
             search(&ds, &rows, &scaler, &[0, 1], &mut ops, &[false, false], &[], &targets).unwrap();
         assert_eq!(ops, vec![Op::Gt, Op::Lt], "{trials:?}");
-        assert!(trials[0].score_flipped < 0.7 * trials[0].score_from, "{trials:?}");
-        assert_eq!(trials.len(), 2, "a flipped, then b tried again: {trials:?}");
-        assert_eq!((trials[1].feature.as_str(), trials[1].to), ("b", Op::Lt));
+        // Round 0 tries both, keeps a; round 1 tries b again and keeps nothing.
+        let kept: Vec<&str> =
+            trials.iter().filter(|t| t.kept).map(|t| t.feature.as_str()).collect();
+        assert_eq!(kept, vec!["a"], "{trials:?}");
+        assert_eq!(trials.len(), 3, "{trials:?}");
+        let a = trials.iter().find(|t| t.kept).unwrap();
+        assert!(a.score_tried < 0.7 * a.score_from && a.tried == Op::Gt, "{trials:?}");
+        assert_eq!((trials[2].round, trials[2].feature.as_str()), (1, "b"));
         let mut kept = crate::data::auto_directions(&ds, &rows);
         let t =
             search(&ds, &rows, &scaler, &[0, 1], &mut kept, &[true, false], &[], &targets).unwrap();

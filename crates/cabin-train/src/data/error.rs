@@ -278,6 +278,12 @@ pub enum DataError {
         /// The offending word.
         token: String,
     },
+    /// A test-rows file without a single row number.
+    #[error("{}: holds no row numbers (expected whitespace-separated row numbers from 0)", path.display())]
+    TestRowsEmpty {
+        /// The file.
+        path: PathBuf,
+    },
     /// A test row past the end of the data, or given twice.
     #[error("{}: test row {row} {problem}", path.display())]
     TestRow {

@@ -92,11 +92,13 @@ pub fn split(ds: &Dataset, test_fraction: f64, seed: u64) -> Result<Split, DataE
 /// Reads test rows from a text file: row numbers of the data, counted from 0 in the order the
 /// data are loaded, separated by whitespace; `#` starts a comment to the end of its line.
 ///
-/// Errors: the file cannot be read, or a word is not a row number.
+/// Errors: the file cannot be read, a word is not a row number, or it holds none. A UTF-8
+/// byte-order mark at the start is skipped.
 pub fn read_test_rows(path: &Path) -> Result<Vec<usize>, DataError> {
     let text = std::fs::read_to_string(path)
         .map_err(|cause| DataError::Io { path: path.to_path_buf(), cause })?;
     let mut rows = Vec::new();
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     for (i, line) in text.lines().enumerate() {
         let line = line.split('#').next().unwrap_or("");
         for token in line.split_whitespace() {
@@ -107,6 +109,9 @@ pub fn read_test_rows(path: &Path) -> Result<Vec<usize>, DataError> {
             })?;
             rows.push(row);
         }
+    }
+    if rows.is_empty() {
+        return Err(DataError::TestRowsEmpty { path: path.to_path_buf() });
     }
     Ok(rows)
 }
@@ -184,6 +189,11 @@ mod tests {
         assert!(e.contains("the training split would hold no signal events"), "{e}");
         let e = split_rows(&four(), &[], &p).unwrap_err().to_string();
         assert!(e.contains("the test split would hold no signal events"), "{e}");
+        std::fs::write(&p, "# nothing\n\n").unwrap();
+        let e = read_test_rows(&p).unwrap_err().to_string();
+        assert!(e.contains("holds no row numbers"), "{e}");
+        std::fs::write(&p, "\u{feff}3 0\n").unwrap();
+        assert_eq!(read_test_rows(&p).unwrap(), vec![3, 0], "a byte-order mark is skipped");
     }
 
     #[test]
