@@ -17,41 +17,17 @@
 //! .799/.898/.948 against .152/.251/.358; refinement took 7 s wall on a machine at load 11 on
 //! 2 cores (so about 1.5 s unloaded; a proper benchmark is still missing).
 
-use std::path::PathBuf;
 use std::time::Instant;
 
 use cabin_infer::doc::OwnedTable;
 use cabin_infer::{Op, Slot};
-use cabin_train::data::{auto_directions, load, split, Dataset, LoadOptions, Source, SourceSpec};
+use cabin_train::data::{auto_directions, split, Dataset};
 use cabin_train::hard::{efficiencies, recalibrate, refine, Events, RecalOptions, RefineOptions};
 
-/// Genetic search (signal, background) efficiencies on the test split, from the brief.
-const GA: [(f64, f64); 10] = [
-    (0.103, 0.0),
-    (0.212, 0.0),
-    (0.308, 0.0008),
-    (0.406, 0.0020),
-    (0.499, 0.0055),
-    (0.606, 0.0160),
-    (0.702, 0.0520),
-    (0.799, 0.1517),
-    (0.898, 0.2513),
-    (0.948, 0.3578),
-];
+mod common;
+use common::{susy, GA};
 
 const TARGETS: [f64; 13] = [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95];
-
-fn data() -> Option<Dataset> {
-    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let path = repo.join("../shared/data/susy_like_synthetic.csv");
-    if !path.is_file() {
-        println!("skipped: ../shared not found");
-        return None;
-    }
-    let spec = SourceSpec::parse(&path.to_string_lossy());
-    let source = Source::Labelled { data: spec, label: "label".into() };
-    Some(load(&source, &LoadOptions::default()).expect("the shared CSV loads"))
-}
 
 /// Per-feature quantile start: each cut keeps `target^(1/m)` of the training signal.
 fn quantile_table(ds: &Dataset, train: &[usize]) -> OwnedTable {
@@ -171,7 +147,7 @@ fn run(ds: &Dataset, train: &[usize], test: &[usize], print: bool) {
 
 #[test]
 fn refinement_and_recalibration_keep_their_guarantees_on_a_subset() {
-    let Some(ds) = data() else { return };
+    let Some(ds) = susy() else { return };
     let sp = split(&ds, 0.2, 42).unwrap();
     let train: Vec<usize> = sp.train.iter().copied().step_by(10).collect();
     let test: Vec<usize> = sp.test.iter().copied().step_by(10).collect();
@@ -181,7 +157,7 @@ fn refinement_and_recalibration_keep_their_guarantees_on_a_subset() {
 #[test]
 #[ignore = "full-size run: use --release, see the file doc"]
 fn refinement_against_the_genetic_search_full() {
-    let Some(ds) = data() else { return };
+    let Some(ds) = susy() else { return };
     let sp = split(&ds, 0.2, 42).unwrap();
     run(&ds, &sp.train, &sp.test, true);
 }

@@ -4,22 +4,11 @@
 //!
 //! The full-size comparison with the genetic search is `benches/ablation.sh` (release build).
 
-use std::path::PathBuf;
-
-use cabin_train::data::{load, split, Dataset, LoadOptions, Source, SourceSpec, Split};
+use cabin_train::data::{split, Dataset, Split};
 use cabin_train::pipeline::{train, TrainConfig};
 
-fn data() -> Option<Dataset> {
-    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let path = repo.join("../shared/data/susy_like_synthetic.csv");
-    if !path.is_file() {
-        println!("skipped: ../shared not found");
-        return None;
-    }
-    let spec = SourceSpec::parse(&path.to_string_lossy());
-    let source = Source::Labelled { data: spec, label: "label".into() };
-    Some(load(&source, &LoadOptions::default()).expect("the shared CSV loads"))
-}
+mod common;
+use common::susy;
 
 /// Every 25th row of the seed-42 split: about 3,200 training and 800 test events.
 fn small_split(ds: &Dataset) -> Split {
@@ -40,7 +29,7 @@ fn config(bags: usize) -> TrainConfig {
 
 #[test]
 fn bagged_default_is_deterministic_and_on_target() {
-    let Some(ds) = data() else { return };
+    let Some(ds) = susy() else { return };
     let sp = small_split(&ds);
     assert_eq!(TrainConfig::default().refine_bags, 4, "bagging is the default");
     let cfg = TrainConfig { recal_crossfit: true, ..config(4) };

@@ -14,55 +14,16 @@
 //!
 //! The comparisons allow two standard deviations of the test-split counting error
 //! (`sqrt(b (1 - b) / n_bkg)`): the test samples are small enough that the ranking of two
-//! methods within that band is not measurable (5,915 SUSY-like test background events give
-//! 0.0047 at b = 0.15).
-
-use std::path::PathBuf;
+//! methods within that band is not measurable (6,000 SUSY-like test background events give
+//! 0.0046 at b = 0.15).
 
 use cabin_infer::doc::CutsFile;
 use cabin_train::data::{load, split, Dataset, LoadOptions, Source, SourceSpec};
 use cabin_train::eval::smoothness;
 use cabin_train::pipeline::{train, TrainConfig};
 
-/// Genetic search (signal, background) efficiencies on the SUSY-like test split (project brief).
-const GA: [(f64, f64); 10] = [
-    (0.103, 0.0),
-    (0.212, 0.0),
-    (0.308, 0.0008),
-    (0.406, 0.0020),
-    (0.499, 0.0055),
-    (0.606, 0.0160),
-    (0.702, 0.0520),
-    (0.799, 0.1517),
-    (0.898, 0.2513),
-    (0.948, 0.3578),
-];
-
-fn shared(rel: &str) -> Option<PathBuf> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..").join(rel);
-    if path.is_file() {
-        Some(path)
-    } else {
-        println!("skipped: ../shared not found");
-        None
-    }
-}
-
-/// Test background interpolated linearly at test signal `s`, with (0,0) and (1,1) added.
-fn bkg_at(doc: &CutsFile, s: f64) -> f64 {
-    let mut p: Vec<(f64, f64)> =
-        doc.working_points.iter().map(|w| (w.test.eff_sig, w.test.eff_bkg)).collect();
-    p.push((0.0, 0.0));
-    p.push((1.0, 1.0));
-    p.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
-    p.windows(2)
-        .find(|w| w[0].0 <= s && s <= w[1].0)
-        .map(|w| {
-            let f = if w[1].0 > w[0].0 { (s - w[0].0) / (w[1].0 - w[0].0) } else { 0.0 };
-            w[0].1 + f * (w[1].1 - w[0].1)
-        })
-        .unwrap_or(f64::NAN)
-}
+mod common;
+use common::{bkg_at, shared, susy, GA};
 
 /// Prints and returns (max test |eff_sig - target| for targets 0.1..0.95, total variation in
 /// standard deviations, reversals).
@@ -82,13 +43,6 @@ fn summary(name: &str, doc: &CutsFile) -> (f64, f64, usize) {
         "{name}: max test |sig - target| {miss:.4}, total variation {tv:.2} sd, {rev} reversals"
     );
     (miss, tv, rev)
-}
-
-fn susy() -> Option<Dataset> {
-    let path = shared("../shared/data/susy_like_synthetic.csv")?;
-    let spec = SourceSpec::parse(&path.to_string_lossy());
-    let source = Source::Labelled { data: spec, label: "label".into() };
-    Some(load(&source, &LoadOptions::default()).expect("the shared CSV loads"))
 }
 
 fn higgs() -> Option<Dataset> {

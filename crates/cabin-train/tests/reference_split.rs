@@ -15,52 +15,15 @@
 
 use std::path::PathBuf;
 
-use cabin_infer::doc::CutsFile;
-use cabin_train::data::{
-    load, read_test_rows, split_rows, Dataset, LoadOptions, Source, SourceSpec,
-};
+use cabin_train::data::{read_test_rows, split_rows};
 use cabin_train::pipeline::{train, TrainConfig};
+
+mod common;
+use common::{bkg_at, susy, GA};
 
 /// The Python-reference column (200 epochs): (test signal, test background).
 const PYTHON_200: [(f64, f64); 5] =
     [(0.110, 0.0), (0.205, 0.0010), (0.310, 0.0093), (0.418, 0.0247), (0.494, 0.0365)];
-
-/// The genetic-search column: (test signal, test background).
-const GA: [(f64, f64); 10] = [
-    (0.103, 0.0),
-    (0.212, 0.0),
-    (0.308, 0.0008),
-    (0.406, 0.0020),
-    (0.499, 0.0055),
-    (0.606, 0.0160),
-    (0.702, 0.0520),
-    (0.799, 0.1517),
-    (0.898, 0.2513),
-    (0.948, 0.3578),
-];
-
-fn susy() -> Option<Dataset> {
-    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let path = repo.join("../shared/data/susy_like_synthetic.csv");
-    if !path.is_file() {
-        println!("skipped: ../shared not found");
-        return None;
-    }
-    let spec = SourceSpec::parse(&path.to_string_lossy());
-    let source = Source::Labelled { data: spec, label: "label".into() };
-    Some(load(&source, &LoadOptions::default()).expect("the shared CSV loads"))
-}
-
-/// Test background interpolated linearly at test signal `s`, with (0,0) and (1,1) added.
-fn bkg_at(doc: &CutsFile, s: f64) -> f64 {
-    let mut p: Vec<(f64, f64)> =
-        doc.working_points.iter().map(|w| (w.test.eff_sig, w.test.eff_bkg)).collect();
-    p.extend([(0.0, 0.0), (1.0, 1.0)]);
-    p.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
-    let w = p.windows(2).find(|w| w[0].0 <= s && s <= w[1].0).expect("inside [0, 1]");
-    let f = if w[1].0 > w[0].0 { (s - w[0].0) / (w[1].0 - w[0].0) } else { 0.0 };
-    w[0].1 + f * (w[1].1 - w[0].1)
-}
 
 #[test]
 fn paper_recipe_reproduces_the_reference_and_the_default_is_below_the_genetic_column() {
