@@ -231,8 +231,9 @@ fn bad_beyond_options_exit_2_naming_the_problem_and_write_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     mass_csv(dir);
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 7] = [
         (&["--window", "masss"], "window requested on 'masss', which is not a feature"),
+        (&["--window", "mass", "--directions", "mass:>"], "a feature without a window cut"),
         (&["--bin-by", "eta:0,1"], "one of the loaded features"),
         (&["--bin-by", "pt:3,1"], "strictly increasing"),
         (&["--bin-by", "pt:0,50,1000", "--objective", "significance"], "when cuts are binned"),

@@ -350,6 +350,10 @@ fn bad(name: &'static str, value: impl ToString, expected: &str) -> TrainError {
 }
 
 pub(crate) fn check(cfg: &TrainConfig) -> Result<(), TrainError> {
+    if let Some((name, _)) = cfg.directions.iter().find(|(n, _)| cfg.windows.contains(n)) {
+        let what = "a feature without a window cut (a window cuts from both sides)";
+        return Err(bad("directions", name, what));
+    }
     let positive = [("steepness", cfg.steepness), ("lr", cfg.lr)];
     for (name, v) in positive {
         if !(v.is_finite() && v > 0.0) {
