@@ -162,6 +162,12 @@ fn eval_reloads_recorded_inputs_and_uses_their_test_split() {
     let out = cabin(&["eval", "../cuts.json", "--rows", "train"], &tmp.path().join("sub"));
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
+    // Split options given for the recorded inputs do not apply to them, and say so.
+    let out = cabin(&["eval", "cuts.json", "--seed", "5"], tmp.path());
+    assert!(out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("evaluated with their recorded split"), "{err}");
+
     // A changed input is refused.
     std::fs::write(tmp.path().join("d.csv"), "a,b,label\n1,2,1\n3,4,0\n5,6,1\n7,8,0\n").unwrap();
     let out = cabin(&["eval", "cuts.json"], tmp.path());

@@ -13,7 +13,7 @@ use cabin_infer::binned::{file_binning, FileBinning};
 use cabin_infer::doc::CutsFile;
 use cabin_infer::Rounding;
 use cabin_train::binned::evaluate_binned;
-use cabin_train::data::{self, Dataset, Split};
+use cabin_train::data::{self, Dataset, Split, DEFAULT_SEED, DEFAULT_TEST_FRACTION};
 use cabin_train::eval::{auc, evaluate, paired, Area, Evaluation, PairedPoint, RocPoint};
 use cabin_train::hard::Events;
 use cabin_train::quantize::{self, Effect};
@@ -113,6 +113,12 @@ pub fn run(args: Args) -> Result<()> {
         bail!(
             "--test-rows splits data given here; the cut file's recorded inputs are evaluated \
              with their recorded split (give the data to evaluate another split)"
+        );
+    }
+    if recorded && (data.seed != DEFAULT_SEED || data.test_fraction != DEFAULT_TEST_FRACTION) {
+        errln!(
+            "warning: --seed and --test-fraction split data given here; the cut file's recorded \
+             inputs are evaluated with their recorded split"
         );
     }
     let (ds, split, seed, test_fraction) = if recorded {
