@@ -148,11 +148,12 @@ pub fn train_binned(
     // Layout over every feature but the bin variable.
     let scaler = Scaler::fit(ds, &split.train)?;
     let inputs: Vec<usize> = (0..ds.features.len()).filter(|&k| k != kb).collect();
-    let (ops, direction_trials) = pipeline::directions(ds, &split.train, &scaler, &inputs, cfg)?;
     let windows = crate::layout::window_inputs(&ds.features, &cfg.windows)?;
     if windows.contains(&kb) {
         return Err(bad("window", &spec.feature, "a feature other than the bin variable"));
     }
+    let (ops, direction_trials) =
+        pipeline::directions(ds, &split.train, &scaler, &inputs, &windows, &targets, cfg)?;
     let layout = Layout::new(&inputs, &ops, &windows);
     let s = layout.len();
     let in_bin = |rows: &[usize], j: usize| -> Vec<usize> {

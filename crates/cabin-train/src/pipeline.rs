@@ -419,13 +419,16 @@ pub(crate) fn check(cfg: &TrainConfig) -> Result<(), TrainError> {
 
 /// Each feature's direction: given ones by name, the rest automatic, then (with
 /// [`TrainConfig::direction_search`]) the automatic ones flipped where the scan gets better
-/// ([`crate::direction::search`]) among the features in `inputs` (those that get cuts).
+/// ([`crate::direction::search`]) among the features in `inputs` (those that get cuts), with
+/// the window features `windows` and the sorted `targets` of the run.
 /// Returns the directions and the search's trials.
 pub(crate) fn directions(
     ds: &Dataset,
     rows: &[usize],
     scaler: &Scaler,
     inputs: &[usize],
+    windows: &[usize],
+    targets: &[f64],
     cfg: &TrainConfig,
 ) -> Result<(Vec<Op>, Vec<crate::direction::DirectionTrial>), TrainError> {
     let mut dirs = auto_directions(ds, rows);
@@ -440,11 +443,8 @@ pub(crate) fn directions(
     }
     let mut trials = Vec::new();
     if cfg.direction_search {
-        let windows = window_inputs(&ds.features, &cfg.windows)?;
-        let mut targets = cfg.targets.clone();
-        targets.sort_by(f64::total_cmp);
         trials = crate::direction::search(
-            ds, rows, scaler, inputs, &mut dirs, &fixed, &windows, &targets,
+            ds, rows, scaler, inputs, &mut dirs, &fixed, windows, targets,
         )?;
     }
     Ok((dirs, trials))
@@ -540,8 +540,9 @@ pub fn train(
     // One kernel column per cut slot: a window feature is two columns (see crate::layout).
     let scaler = Scaler::fit(ds, &split.train)?;
     let inputs: Vec<usize> = (0..ds.features.len()).collect();
-    let (ops, direction_trials) = directions(ds, &split.train, &scaler, &inputs, cfg)?;
     let windows = window_inputs(&ds.features, &cfg.windows)?;
+    let (ops, direction_trials) =
+        directions(ds, &split.train, &scaler, &inputs, &windows, &targets, cfg)?;
     let layout = Layout::new(&inputs, &ops, &windows);
     let sign = layout.sign.clone();
     let m = layout.len();
